@@ -11,7 +11,9 @@ import java.util.Objects;
  * enough. {@code tcb} holds the platform's security version numbers by component name (for
  * SEV-SNP {@code bl}, {@code tee}, {@code snp}, {@code ucode}, and {@code fmc} on Turin), so a
  * policy can state minimums without knowing the platform's byte layout. {@code details} holds
- * platform facts worth printing (product, VMPL, signing key kind).
+ * platform facts worth printing (product, VMPL, signing key kind); a platform whose reports carry
+ * a timestamp puts it under {@link #ISSUED_AT} as an ISO-8601 instant, so a policy can bound
+ * evidence age.
  */
 public record VerifiedClaims(
         TeePlatform platform,
@@ -20,6 +22,9 @@ public record VerifiedClaims(
         boolean debug,
         Map<String, Integer> tcb,
         Map<String, String> details) {
+
+    /** The {@link #details()} key of the report's creation time, where the platform records one. */
+    public static final String ISSUED_AT = "issuedAt";
 
     /** Creates claims; arrays and maps are copied. */
     public VerifiedClaims {
@@ -47,7 +52,7 @@ public record VerifiedClaims(
 
     @Override
     public String toString() {
-        return "VerifiedClaims[" + platform + ", measurement=" + measurementHex() + ", debug=" + debug + ", tcb="
-                + tcb + ", details=" + details + "]";
+        return "VerifiedClaims[" + platform + ", measurement=" + measurementHex() + ", debug=" + debug + ", tcb=" + tcb
+                + ", details=" + details + "]";
     }
 }

@@ -1,9 +1,9 @@
 package dev.ratchet.attestation.cbor;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 
 /**
  * A strict, bounded reader of definite-length CBOR, for parsing evidence from untrusted peers.
@@ -210,8 +210,8 @@ public final class CborReader {
 
     private void requireAvailable(int byteCount) throws CborException {
         if (byteCount < 0 || input.length - position < byteCount) {
-            throw new CborException("truncated: need " + byteCount + " bytes at offset " + position
-                    + " but only " + (input.length - position) + " remain");
+            throw new CborException("truncated: need " + byteCount + " bytes at offset " + position + " but only "
+                    + (input.length - position) + " remain");
         }
     }
 }
