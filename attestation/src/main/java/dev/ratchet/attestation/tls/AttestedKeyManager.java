@@ -27,32 +27,48 @@ public final class AttestedKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return new String[] {ALIAS};
+        return matches(keyType) ? new String[] {ALIAS} : null;
     }
 
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-        return ALIAS;
+        return chooseClient(keyTypes);
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
-        return ALIAS;
+        return chooseClient(keyTypes);
     }
 
     @Override
     public String[] getServerAliases(String keyType, Principal[] issuers) {
-        return new String[] {ALIAS};
+        return matches(keyType) ? new String[] {ALIAS} : null;
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return ALIAS;
+        return matches(keyType) ? ALIAS : null;
     }
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return ALIAS;
+        return matches(keyType) ? ALIAS : null;
+    }
+
+    private String chooseClient(String[] keyTypes) {
+        for (String keyType : keyTypes) {
+            if (matches(keyType)) {
+                return ALIAS;
+            }
+        }
+        return null;
+    }
+
+    // The stacks ask per key type ("EC", "RSA", or "EC_EC" style names in TLS 1.2); offering our
+    // one key for a type it is not would make the handshake pick an impossible signature scheme.
+    private boolean matches(String keyType) {
+        String algorithm = identity.privateKey().getAlgorithm();
+        return keyType != null && (keyType.equals(algorithm) || keyType.startsWith(algorithm + "_"));
     }
 
     @Override
