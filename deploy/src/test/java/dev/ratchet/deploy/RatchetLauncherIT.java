@@ -66,16 +66,20 @@ class RatchetLauncherIT {
         List<String> command = new ArrayList<>();
         command.add(Path.of("bin", "ratchet").toAbsolutePath().toString());
         command.addAll(List.of(args));
-        Path output = dir.resolve("output.txt");
+        // Separate files: stdout carries the answer, stderr the (INSECURE) warnings.
+        Path output = dir.resolve("stdout.txt");
+        Path errors = dir.resolve("stderr.txt");
         Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
+                .redirectError(errors.toFile())
                 .start();
         try {
             if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 throw new AssertionError("ratchet did not finish in " + PROCESS_TIMEOUT_SECONDS + " s");
             }
-            return new Run(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+            String out = Files.readString(output, StandardCharsets.UTF_8);
+            assertTrue(!Files.readString(errors, StandardCharsets.UTF_8).contains("\tat "), "stack trace printed");
+            return new Run(process.exitValue(), out);
         } finally {
             process.destroyForcibly();
         }
