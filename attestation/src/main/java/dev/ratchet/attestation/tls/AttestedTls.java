@@ -20,22 +20,26 @@ import javax.net.ssl.TrustManager;
  * The entry point that turns an {@link AttestedKeyManager} and an {@link AttestedTrustManager}
  * into configured TLS for JSSE sockets and engines and for grpc-java (Netty) servers and channels.
  *
- * <p>Every link is mutual TLS 1.3 and nothing else. Threat: a peer that offers TLS 1.2 or no
- * client certificate to escape the attestation check, or an old protocol whose handshake does not
- * sign the whole transcript with the attested key. Reason for each setting: client
- * authentication is required because both ends must prove they are attested TEEs (a cache node
- * talking to an unattested "Raft node" is as bad as the reverse); TLS 1.3 is the only protocol
- * because its CertificateVerify proves possession of the attested key over the full handshake and
- * because the trust manager's own protocol check (a second line) can only refuse what the stack
- * reveals. JSSE's {@link SSLContext} cannot be told to default to TLS 1.3 only, so sockets and
- * engines must go through {@link #configure(SSLSocket)} and its siblings; the trust manager still
- * refuses a TLS 1.2 session it sees, so a forgotten call fails closed.
+ * <p>Every link is mutual TLS 1.3 and nothing else. Threat: a peer that offers no client
+ * certificate, or an older protocol, to get past the attestation check or to weaken the channel.
+ * Client authentication is required because both ends must prove they are attested TEEs (a cache
+ * node talking to an unattested "Raft node" is as bad as the reverse). TLS 1.3 is the only
+ * protocol because in it the server signs the whole handshake transcript, forward secrecy is
+ * mandatory, renegotiation is gone, and certificates travel encrypted, so the evidence
+ * (measurements, chip ids) is not shown to passive observers.
  *
- * <p>gRPC uses the JDK provider on purpose, not Netty's bundled BoringSSL (which grpc picks by
- * default when present): with the JDK provider the trust manager sees the same {@link SSLEngine}
- * (and its handshake session, hence the negotiated protocol) as on plain JSSE links, so one
- * implementation and one set of tests cover every link; the key stays in the Java heap instead of
- * being copied into native memory; and there is no native library to load into the TEE image.
+ * <p>JSSE's {@link SSLContext} cannot be told to default to TLS 1.3 only, so sockets and engines
+ * must go through {@link #configure(SSLSocket)} or its siblings. The trust manager refuses any
+ * other protocol it sees in the handshake session, so a forgotten call still fails closed.
+ *
+ * <p>gRPC uses the JDK provider on purpose, not Netty's bundled BoringSSL, which grpc picks by
+ * default whenever the native library loads. Both call this trust manager (GrpcHandshakeTest
+ * checks both) and both show it a handshake session that already reports TLSv1.3, so this is not
+ * about correctness today but about having one answer: the provider no longer depends on what
+ * the classpath happens to hold; the JSSE and gRPC links run the same TLS code, so one set of
+ * tests and one audit cover both; the private key stays in the Java heap rather than being copied
+ * into native memory; and no native library is unpacked to a temporary file and loaded at run
+ * time. The cost is some handshake and bulk speed, which node-to-node links can afford.
  */
 public final class AttestedTls {
     /** The only protocol Ratchet links speak. */
@@ -142,8 +146,10 @@ public final class AttestedTls {
                 .keyManager(keyManager)
                 .trustManager(trustManager)
                 .protocols(TLS_1_3)
-                // Netty 4.2 turns on HTTPS host-name verification for clients by default; the
-                // peer is identified by its attested node id (PeerExpectation) instead.
+                // The peer is identified by its attested node id (PeerExpectation), not a host
+                // name; RA-TLS certificates have no subjectAltName. grpc's TLS handler sets HTTPS
+                // on each engine anyway, which is harmless: with an X509ExtendedTrustManager the
+                // host-name check is the trust manager's job, and ours does not do one.
                 .endpointIdentificationAlgorithm(null)
                 .build();
     }
