@@ -3,6 +3,7 @@ package dev.ratchet.attestation;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.Key;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -150,7 +151,7 @@ public final class SignedRead {
         return IdentityBinding.digest("SHA-256").digest(key.getEncoded());
     }
 
-    private static <K extends java.security.Key> K requireEc(K key) {
+    private static <K extends Key> K requireEc(K key) {
         if (!"EC".equals(key.getAlgorithm())) {
             throw new IllegalArgumentException("attested identity keys are EC; got " + key.getAlgorithm());
         }

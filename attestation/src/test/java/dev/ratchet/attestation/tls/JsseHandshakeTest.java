@@ -15,6 +15,7 @@ import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -38,6 +39,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -79,8 +81,8 @@ class JsseHandshakeTest {
 
         Exchange exchange = exchange(context(server, serverTrust), context(client, clientTrust), true);
 
-        assertNull(exchange.serverError, "server failed");
-        assertNull(exchange.clientError, "client failed");
+        assertNoError(exchange.serverError, "server failed");
+        assertNoError(exchange.clientError, "client failed");
         assertArrayEquals(PING, exchange.echoed);
         assertEquals("TLSv1.3", exchange.protocol);
         assertEquals(new AttestedPeer(client.nodeId(), Role.CACHE, client.publicKey()), exchange.clientAsSeenByServer);
@@ -216,7 +218,7 @@ class JsseHandshakeTest {
         AttestedTls.configure(clientEngine);
         assertArrayEquals(new String[] {"TLSv1.3"}, clientEngine.getEnabledProtocols());
 
-        javax.net.ssl.SSLParameters parameters = AttestedTls.parameters(context);
+        SSLParameters parameters = AttestedTls.parameters(context);
         assertArrayEquals(new String[] {"TLSv1.3"}, parameters.getProtocols());
         assertTrue(parameters.getNeedClientAuth());
     }
@@ -323,9 +325,9 @@ class JsseHandshakeTest {
         return bytes;
     }
 
-    private static void assertNull(Object value, String message) {
-        if (value != null) {
-            throw new AssertionError(message + ": " + value, value instanceof Throwable t ? t : null);
+    private static void assertNoError(Throwable error, String message) {
+        if (error != null) {
+            throw new AssertionError(message + ": " + error, error);
         }
     }
 
@@ -348,7 +350,7 @@ class JsseHandshakeTest {
         return new JcaX509CertificateConverter()
                 .getCertificate(new JcaX509v3CertificateBuilder(
                                 name,
-                                java.math.BigInteger.ONE,
+                                BigInteger.ONE,
                                 Date.from(NOW.minus(Duration.ofHours(1))),
                                 Date.from(NOW.plus(Duration.ofDays(1))),
                                 name,
