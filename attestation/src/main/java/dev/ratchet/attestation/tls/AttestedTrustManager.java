@@ -189,7 +189,7 @@ public final class AttestedTrustManager extends X509ExtendedTrustManager {
                     peer.claims().platform());
         } catch (AttestationException e) {
             refusals.incrementAndGet(e.refusal().ordinal());
-            log.warn("refused TLS {} {}: {}", side, host == null ? "" : host + ":" + port, e.getMessage());
+            log.warn("refused TLS {}{}: {}", side, host == null ? "" : " at " + host + ":" + port, e.getMessage());
             throw new PeerRefusedException(e);
         }
     }
