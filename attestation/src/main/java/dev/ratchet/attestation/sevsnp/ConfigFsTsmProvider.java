@@ -235,7 +235,8 @@ public final class ConfigFsTsmProvider implements EvidenceProvider {
             return CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(blob))
                     .getEncoded();
-        } catch (CertificateException e) {
+        } catch (CertificateException | RuntimeException e) {
+            // The JDK's DER parser reports some malformed inputs with unchecked exceptions.
             throw new AttestationException(
                     Refusal.MALFORMED, "the host's " + what + " certificate cannot be parsed: " + e.getMessage(), e);
         }

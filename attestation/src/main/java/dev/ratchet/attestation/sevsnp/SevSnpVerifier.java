@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.RDN;
@@ -164,7 +165,8 @@ public final class SevSnpVerifier implements EvidenceVerifier {
             X509Certificate certificate;
             try {
                 certificate = (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der));
-            } catch (CertificateException e) {
+            } catch (CertificateException | RuntimeException e) {
+                // The JDK's DER parser reports some malformed inputs with unchecked exceptions.
                 throw new AttestationException(
                         Refusal.MALFORMED, "endorsement " + i + " is not an X.509 certificate: " + e.getMessage(), e);
             }
@@ -446,21 +448,29 @@ public final class SevSnpVerifier implements EvidenceVerifier {
     }
 
     private static String commonName(X509Certificate certificate) {
-        return commonName(
-                X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()));
+        return commonName(certificate.getSubjectX500Principal());
     }
 
     private static String issuerCommonName(X509Certificate certificate) {
-        return commonName(
-                X500Name.getInstance(certificate.getIssuerX500Principal().getEncoded()));
+        return commonName(certificate.getIssuerX500Principal());
     }
 
-    private static String commonName(X500Name name) {
-        RDN[] rdns = name.getRDNs(BCStyle.CN);
-        if (rdns.length != 1 || rdns[0].isMultiValued()) {
-            return name.toString();
+    /**
+     * Returns the single CN of a name, or a printable stand-in. Names come from certificates we
+     * have not verified yet, so an undecodable one must not escape as an unchecked exception; it
+     * simply matches no expected name.
+     */
+    private static String commonName(X500Principal principal) {
+        try {
+            X500Name name = X500Name.getInstance(principal.getEncoded());
+            RDN[] rdns = name.getRDNs(BCStyle.CN);
+            if (rdns.length != 1 || rdns[0].isMultiValued()) {
+                return name.toString();
+            }
+            return IETFUtils.valueToString(rdns[0].getFirst().getValue());
+        } catch (RuntimeException e) {
+            return "<undecodable name>";
         }
-        return IETFUtils.valueToString(rdns[0].getFirst().getValue());
     }
 
     private static CertificateFactory certificateFactory() {
