@@ -36,14 +36,17 @@ final class AmdRoots {
 
     private static final AmdRoots PINNED = load();
 
+    private final Map<SnpProduct, String> arkSha256;
     private final Map<SnpProduct, X509Certificate> arks;
     private final Map<SnpProduct, X509Certificate> asks;
     private final Map<SnpProduct, X509Certificate> asvks;
 
     private AmdRoots(
+            Map<SnpProduct, String> arkSha256,
             Map<SnpProduct, X509Certificate> arks,
             Map<SnpProduct, X509Certificate> asks,
             Map<SnpProduct, X509Certificate> asvks) {
+        this.arkSha256 = arkSha256;
         this.arks = arks;
         this.asks = asks;
         this.asvks = asvks;
@@ -52,6 +55,29 @@ final class AmdRoots {
     /** Returns the roots and intermediates shipped with Ratchet, checked against the pins. */
     static AmdRoots pinned() {
         return PINNED;
+    }
+
+    /**
+     * Returns roots that trust exactly the given certificates; for tests that sign reports with a
+     * fake AMD hierarchy to reach the checks after the signature. Each ASK and ASVK must still be
+     * signed by its ARK.
+     */
+    static AmdRoots trusting(
+            Map<SnpProduct, X509Certificate> arks,
+            Map<SnpProduct, X509Certificate> asks,
+            Map<SnpProduct, X509Certificate> asvks) {
+        Map<SnpProduct, String> fingerprints = new EnumMap<>(SnpProduct.class);
+        for (Map.Entry<SnpProduct, X509Certificate> ark : arks.entrySet()) {
+            try {
+                fingerprints.put(ark.getKey(), sha256Hex(ark.getValue().getEncoded()));
+                asks.get(ark.getKey()).verify(ark.getValue().getPublicKey());
+                asvks.get(ark.getKey()).verify(ark.getValue().getPublicKey());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException(
+                        "intermediates of " + ark.getKey() + " are not signed by its ARK", e);
+            }
+        }
+        return new AmdRoots(Map.copyOf(fingerprints), Map.copyOf(arks), Map.copyOf(asks), Map.copyOf(asvks));
     }
 
     /** Returns the pinned ARK of {@code product}. */
@@ -72,7 +98,7 @@ final class AmdRoots {
     /** Returns the product whose pinned ARK has this DER, if any. */
     Optional<SnpProduct> productOfArk(byte[] certificateDer) {
         String fingerprint = sha256Hex(certificateDer);
-        return ARK_SHA256.entrySet().stream()
+        return arkSha256.entrySet().stream()
                 .filter(pin -> pin.getValue().equals(fingerprint))
                 .map(Map.Entry::getKey)
                 .findFirst();
@@ -110,7 +136,7 @@ final class AmdRoots {
             asks.put(product, intermediate(product, ark, "ask-" + name + ".pem"));
             asvks.put(product, intermediate(product, ark, "asvk-" + name + ".pem"));
         }
-        return new AmdRoots(Map.copyOf(arks), Map.copyOf(asks), Map.copyOf(asvks));
+        return new AmdRoots(ARK_SHA256, Map.copyOf(arks), Map.copyOf(asks), Map.copyOf(asvks));
     }
 
     private static X509Certificate intermediate(SnpProduct product, X509Certificate ark, String resource) {

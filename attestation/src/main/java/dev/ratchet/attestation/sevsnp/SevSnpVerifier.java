@@ -90,7 +90,12 @@ public final class SevSnpVerifier implements EvidenceVerifier {
 
     /** Creates a verifier that trusts only the ARKs pinned in this library. */
     public SevSnpVerifier() {
-        this.roots = AmdRoots.pinned();
+        this(AmdRoots.pinned());
+    }
+
+    /** Creates a verifier that trusts {@code roots}; tests use it with a fake AMD hierarchy. */
+    SevSnpVerifier(AmdRoots roots) {
+        this.roots = java.util.Objects.requireNonNull(roots, "roots");
     }
 
     @Override
