@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -69,8 +70,9 @@ public final class ConfigFsTsmProvider implements EvidenceProvider {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigFsTsmProvider.class);
 
     /**
-     * Creates the report entry under the root and returns its path. On configfs the kernel fills
-     * the new directory with its attribute files; tests substitute a maker that does the same.
+     * The step that creates a report entry under the root and returns its path. On configfs the
+     * kernel fills the new directory with its attribute files; tests substitute a maker that does
+     * the same in a temporary directory.
      */
     @FunctionalInterface
     interface EntryMaker {
@@ -167,13 +169,20 @@ public final class ConfigFsTsmProvider implements EvidenceProvider {
                     "the host's certificate table has no " + signingKey
                             + "; it must be provisioned on the host (e.g. snphost import) or fetched from AMD KDS");
         }
+        X509Certificate leafCertificate = certificate(leaf, signingKey.toString());
         List<byte[]> endorsements = new ArrayList<>(3);
-        endorsements.add(der(leaf, signingKey.toString()));
+        endorsements.add(encoded(leafCertificate));
+        // The table has one slot for "the ASK"; a host serving a VLEK may still put the VCEK's
+        // ASK there. Only an issuer that really issued the leaf is passed on; otherwise the
+        // verifier's shipped ASK/ASVK does the job.
         if (table.containsKey(GUID_ASK)) {
-            endorsements.add(der(table.get(GUID_ASK), "ASK"));
-        }
-        if (table.containsKey(GUID_ARK)) {
-            endorsements.add(der(table.get(GUID_ARK), "ARK"));
+            X509Certificate ask = certificate(table.get(GUID_ASK), "ASK");
+            if (ask.getSubjectX500Principal().equals(leafCertificate.getIssuerX500Principal())) {
+                endorsements.add(encoded(ask));
+                if (table.containsKey(GUID_ARK)) {
+                    endorsements.add(encoded(certificate(table.get(GUID_ARK), "ARK")));
+                }
+            }
         }
         return endorsements;
     }
@@ -229,16 +238,24 @@ public final class ConfigFsTsmProvider implements EvidenceProvider {
     /** One header entry of the certificate table: which certificate, and where it lies. */
     private record TableEntry(UUID guid, long offset, long length) {}
 
-    /** Returns the certificate as exact DER; hosts store DER, some tools PEM, and blobs may be padded. */
-    private static byte[] der(byte[] blob, String what) throws AttestationException {
+    /** Parses one table blob; hosts store DER, some tools PEM, and blobs may be padded. */
+    private static X509Certificate certificate(byte[] blob, String what) throws AttestationException {
         try {
-            return CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(blob))
-                    .getEncoded();
+            return (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(blob));
         } catch (CertificateException | RuntimeException e) {
             // The JDK's DER parser reports some malformed inputs with unchecked exceptions.
             throw new AttestationException(
                     Refusal.MALFORMED, "the host's " + what + " certificate cannot be parsed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns the exact DER that evidence carries. */
+    private static byte[] encoded(X509Certificate certificate) throws AttestationException {
+        try {
+            return certificate.getEncoded();
+        } catch (CertificateException e) {
+            throw new AttestationException(Refusal.MALFORMED, "a host certificate cannot be re-encoded", e);
         }
     }
 

@@ -26,9 +26,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.RDN;
@@ -95,7 +97,7 @@ public final class SevSnpVerifier implements EvidenceVerifier {
 
     /** Creates a verifier that trusts {@code roots}; tests use it with a fake AMD hierarchy. */
     SevSnpVerifier(AmdRoots roots) {
-        this.roots = java.util.Objects.requireNonNull(roots, "roots");
+        this.roots = Objects.requireNonNull(roots, "roots");
     }
 
     @Override
@@ -108,9 +110,7 @@ public final class SevSnpVerifier implements EvidenceVerifier {
         if (evidence == null) {
             throw new AttestationException(Refusal.NO_EVIDENCE, "no SEV-SNP evidence");
         }
-        if (now == null) {
-            throw new IllegalArgumentException("now must be given");
-        }
+        Objects.requireNonNull(now, "now");
         if (evidence.platform() != TeePlatform.SEV_SNP) {
             throw new AttestationException(
                     Refusal.UNSUPPORTED_PLATFORM, "evidence is for " + evidence.platform() + ", not sev-snp");
@@ -340,8 +340,7 @@ public final class SevSnpVerifier implements EvidenceVerifier {
             verifier.initVerify(ecKey);
             verifier.update(report.signedBytes());
             valid = verifier.verify(
-                    new DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {new ASN1Integer(r), new ASN1Integer(s)})
-                            .getEncoded());
+                    new DERSequence(new ASN1Encodable[] {new ASN1Integer(r), new ASN1Integer(s)}).getEncoded());
         } catch (GeneralSecurityException | IOException e) {
             throw new AttestationException(
                     Refusal.SIGNATURE, "report signature cannot be checked: " + e.getMessage(), e);

@@ -81,6 +81,23 @@ class ConfigFsTsmProviderTest {
     }
 
     @Test
+    void askSlotHoldingTheWrongIssuerIsLeftOut() throws Exception {
+        // A VLEK host that still serves the VCEK's ASK: the verifier's shipped ASVK must be used.
+        SnpVectors vector = SnpVectors.TRUSTEE_VLEK;
+        FakeEntry fake = new FakeEntry(
+                vector.report(),
+                certificateTable(Map.of(
+                        ConfigFsTsmProvider.GUID_VLEK, vector.leafDer(),
+                        ConfigFsTsmProvider.GUID_ASK, SnpVectors.VIRTEE.intermediateDer(),
+                        ConfigFsTsmProvider.GUID_ARK, SnpVectors.VIRTEE.arkDer())));
+
+        Evidence evidence = new ConfigFsTsmProvider(root, fake).attest(Role.CACHE, reportData);
+
+        assertEquals(1, evidence.endorsements().size());
+        new SevSnpVerifier().verify(evidence, SnpVectors.VALID_AT);
+    }
+
+    @Test
     void pemCertificatesInTheTableBecomeDer() throws Exception {
         SnpVectors vector = SnpVectors.VIRTEE;
         String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(vector.leafDer())
