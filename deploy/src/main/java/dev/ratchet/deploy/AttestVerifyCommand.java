@@ -129,8 +129,8 @@ final class AttestVerifyCommand implements Callable<Integer> {
             return 1;
         } catch (RuntimeException e) {
             // A verifier bug must still honour the output contract, not print a trace.
-            out.println("INVALID " + Refusal.MALFORMED.code() + ": unexpected " + e.getClass().getSimpleName() + ": "
-                    + e.getMessage());
+            out.println("INVALID " + Refusal.MALFORMED.code() + ": unexpected "
+                    + e.getClass().getSimpleName() + ": " + e.getMessage());
             out.flush();
             return 1;
         }

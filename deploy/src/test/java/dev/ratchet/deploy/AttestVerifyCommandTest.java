@@ -20,7 +20,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -43,7 +42,9 @@ class AttestVerifyCommandTest {
                 new Vector("ccf-milan-v3-report.bin", "ccf-milan-vcek.pem", "ask_ark_milan.pem", false),
                 new Vector("ccf-genoa-v3-report.bin", "ccf-genoa-vcek.pem", "ask_ark_genoa.pem", false),
                 new Vector(
-                        "go-sev-guest-milan-v2-debug-report.bin", "go-sev-guest-milan-vcek.der", "ask_ark_milan.pem",
+                        "go-sev-guest-milan-v2-debug-report.bin",
+                        "go-sev-guest-milan-vcek.der",
+                        "ask_ark_milan.pem",
                         true));
     }
 
@@ -55,7 +56,8 @@ class AttestVerifyCommandTest {
     void genuineVector_isValid(Vector vector) throws IOException {
         Result result = verifySnp(vector, vector(vector.report()), vector.debug() ? "--allow-debug" : null);
         assertEquals(0, result.exitCode(), result.text());
-        assertTrue(result.firstLine().matches("VALID sev-snp measurement=[0-9a-f]{96} debug=" + vector.debug()),
+        assertTrue(
+                result.firstLine().matches("VALID sev-snp measurement=[0-9a-f]{96} debug=" + vector.debug()),
                 result.firstLine());
     }
 
@@ -63,10 +65,17 @@ class AttestVerifyCommandTest {
     @MethodSource("genuineVectors")
     void genuineVector_withoutItsChainFile_isValid(Vector vector) throws IOException {
         Result result = run(
-                "attest", "verify", "--platform", "sev-snp",
-                "--evidence", write("report.bin", vector(vector.report())).toString(),
-                "--cert", copy(vector.leaf()).toString(),
-                "--at", AT, "--allow-debug");
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", vector(vector.report())).toString(),
+                "--cert",
+                copy(vector.leaf()).toString(),
+                "--at",
+                AT,
+                "--allow-debug");
         assertEquals(0, result.exitCode(), result.text());
     }
 
@@ -100,10 +109,19 @@ class AttestVerifyCommandTest {
         byte[] leaf = derOf(vector.leaf());
         Path tampered = write("leaf.der", flip(leaf, leaf.length - 10));
         Result result = run(
-                "attest", "verify", "--platform", "sev-snp",
-                "--evidence", write("report.bin", vector(vector.report())).toString(),
-                "--cert", tampered.toString(), "--cert", copy(vector.chain()).toString(),
-                "--at", AT, "--allow-debug");
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", vector(vector.report())).toString(),
+                "--cert",
+                tampered.toString(),
+                "--cert",
+                copy(vector.chain()).toString(),
+                "--at",
+                AT,
+                "--allow-debug");
         assertInvalid("chain", result);
     }
 
@@ -111,20 +129,39 @@ class AttestVerifyCommandTest {
     @MethodSource("genuineVectors")
     void expired_isInvalidExpired(Vector vector) throws IOException {
         Result result = run(
-                "attest", "verify", "--platform", "sev-snp",
-                "--evidence", write("report.bin", vector(vector.report())).toString(),
-                "--cert", copy(vector.leaf()).toString(), "--cert", copy(vector.chain()).toString(),
-                "--at", "2040-01-01T00:00:00Z", "--allow-debug");
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", vector(vector.report())).toString(),
+                "--cert",
+                copy(vector.leaf()).toString(),
+                "--cert",
+                copy(vector.chain()).toString(),
+                "--at",
+                "2040-01-01T00:00:00Z",
+                "--allow-debug");
         assertInvalid("expired", result);
     }
 
     @Test
     void vlekVector_atTodaysDate_isExpired() throws IOException {
-        Vector vlek = genuineVectors().filter(v -> v.leaf().contains("vlek")).findFirst().orElseThrow();
+        Vector vlek = genuineVectors()
+                .filter(v -> v.leaf().contains("vlek"))
+                .findFirst()
+                .orElseThrow();
         Result result = run(
-                "attest", "verify", "--platform", "sev-snp",
-                "--evidence", write("report.bin", vector(vlek.report())).toString(),
-                "--cert", copy(vlek.leaf()).toString(), "--at", "2026-11-22T00:00:00Z");
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", vector(vlek.report())).toString(),
+                "--cert",
+                copy(vlek.leaf()).toString(),
+                "--at",
+                "2026-11-22T00:00:00Z");
         assertInvalid("expired", result);
     }
 
@@ -137,8 +174,16 @@ class AttestVerifyCommandTest {
         for (String text : List.of(hex, hex.toUpperCase(), base64)) {
             Path file = write("report.txt", text.getBytes(StandardCharsets.US_ASCII));
             Result result = run(
-                    "attest", "verify", "--platform", "sev-snp", "--evidence", file.toString(),
-                    "--cert", copy(vector.leaf()).toString(), "--at", AT);
+                    "attest",
+                    "verify",
+                    "--platform",
+                    "sev-snp",
+                    "--evidence",
+                    file.toString(),
+                    "--cert",
+                    copy(vector.leaf()).toString(),
+                    "--at",
+                    AT);
             assertEquals(0, result.exitCode(), result.text());
         }
     }
@@ -156,8 +201,16 @@ class AttestVerifyCommandTest {
                 new byte[2 * 1024 * 100]));
         for (byte[] input : inputs) {
             Result result = run(
-                    "attest", "verify", "--platform", "sev-snp", "--evidence", write("bad.bin", input).toString(),
-                    "--cert", copy(vector.leaf()).toString(), "--at", AT);
+                    "attest",
+                    "verify",
+                    "--platform",
+                    "sev-snp",
+                    "--evidence",
+                    write("bad.bin", input).toString(),
+                    "--cert",
+                    copy(vector.leaf()).toString(),
+                    "--at",
+                    AT);
             assertInvalid("malformed", result);
         }
     }
@@ -166,8 +219,16 @@ class AttestVerifyCommandTest {
     void emptyEvidence_isInvalidNoEvidence() throws IOException {
         Vector vector = genuineVectors().findFirst().orElseThrow();
         Result result = run(
-                "attest", "verify", "--platform", "sev-snp", "--evidence", write("empty.bin", new byte[0]).toString(),
-                "--cert", copy(vector.leaf()).toString(), "--at", AT);
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("empty.bin", new byte[0]).toString(),
+                "--cert",
+                copy(vector.leaf()).toString(),
+                "--at",
+                AT);
         assertEquals(1, result.exitCode(), result.text());
         assertTrue(result.firstLine().startsWith("INVALID "), result.firstLine());
         assertNoTrace(result);
@@ -177,13 +238,36 @@ class AttestVerifyCommandTest {
     void usageErrors_exitTwo() throws IOException {
         Path report = write("report.bin", vector("virtee-milan-v2-report.bin"));
         assertEquals(2, run("attest", "verify", "--evidence", report.toString()).exitCode());
-        assertEquals(2, run("attest", "verify", "--platform", "tdx", "--evidence", report.toString()).exitCode());
-        assertEquals(2, run("attest", "verify", "--platform", "sev-snp", "--evidence", report.toString(),
-                        "--at", "yesterday").exitCode());
-        assertEquals(2, run("attest", "verify", "--platform", "sev-snp", "--evidence",
-                        dir.resolve("missing.bin").toString()).exitCode());
-        assertEquals(2, run("attest", "verify", "--platform", "sev-snp", "--evidence", report.toString(),
-                        "--cert", report.toString()).exitCode());
+        assertEquals(
+                2,
+                run("attest", "verify", "--platform", "tdx", "--evidence", report.toString())
+                        .exitCode());
+        assertEquals(
+                2,
+                run("attest", "verify", "--platform", "sev-snp", "--evidence", report.toString(), "--at", "yesterday")
+                        .exitCode());
+        assertEquals(
+                2,
+                run(
+                                "attest",
+                                "verify",
+                                "--platform",
+                                "sev-snp",
+                                "--evidence",
+                                dir.resolve("missing.bin").toString())
+                        .exitCode());
+        assertEquals(
+                2,
+                run(
+                                "attest",
+                                "verify",
+                                "--platform",
+                                "sev-snp",
+                                "--evidence",
+                                report.toString(),
+                                "--cert",
+                                report.toString())
+                        .exitCode());
         assertEquals(2, run("attest", "bogus").exitCode());
         assertEquals(2, run().exitCode());
     }
@@ -192,43 +276,92 @@ class AttestVerifyCommandTest {
     void simulatedIdentity_verifiesOnlyWithAllowSimulated() throws IOException {
         Path ca = dir.resolve("sim-ca");
         Path evidence = dir.resolve("evidence.hex");
-        Result identity = run("attest", "identity", "--role", "cache", "--sim-ca", ca.toString(),
-                "--evidence-out", evidence.toString());
+        Result identity = run(
+                "attest",
+                "identity",
+                "--role",
+                "cache",
+                "--sim-ca",
+                ca.toString(),
+                "--evidence-out",
+                evidence.toString());
         assertEquals(0, identity.exitCode(), identity.text());
         assertTrue(identity.firstLine().matches("node-id [0-9a-f]{64}"), identity.firstLine());
 
-        Result allowed = run("attest", "verify", "--platform", "simulated", "--evidence", evidence.toString(),
-                "--sim-ca", ca.toString(), "--allow-simulated");
+        Result allowed = run(
+                "attest",
+                "verify",
+                "--platform",
+                "simulated",
+                "--evidence",
+                evidence.toString(),
+                "--sim-ca",
+                ca.toString(),
+                "--allow-simulated");
         assertEquals(0, allowed.exitCode(), allowed.text());
-        assertTrue(allowed.firstLine().matches("VALID simulated measurement=[0-9a-f]{96} debug=false"),
+        assertTrue(
+                allowed.firstLine().matches("VALID simulated measurement=[0-9a-f]{96} debug=false"),
                 allowed.firstLine());
 
-        assertInvalid("simulated_not_allowed", run("attest", "verify", "--platform", "simulated", "--evidence",
-                evidence.toString(), "--sim-ca", ca.toString()));
+        assertInvalid(
+                "simulated_not_allowed",
+                run(
+                        "attest",
+                        "verify",
+                        "--platform",
+                        "simulated",
+                        "--evidence",
+                        evidence.toString(),
+                        "--sim-ca",
+                        ca.toString()));
 
         // Against another simulated root the same evidence is refused.
         Path otherCa = dir.resolve("other-ca");
-        assertEquals(0, run("attest", "identity", "--role", "cache", "--sim-ca", otherCa.toString()).exitCode());
-        assertInvalid("wrong_root", run("attest", "verify", "--platform", "simulated", "--evidence",
-                evidence.toString(), "--sim-ca", otherCa.toString(), "--allow-simulated"));
+        assertEquals(
+                0,
+                run("attest", "identity", "--role", "cache", "--sim-ca", otherCa.toString())
+                        .exitCode());
+        assertInvalid(
+                "wrong_root",
+                run(
+                        "attest",
+                        "verify",
+                        "--platform",
+                        "simulated",
+                        "--evidence",
+                        evidence.toString(),
+                        "--sim-ca",
+                        otherCa.toString(),
+                        "--allow-simulated"));
 
         // Simulated evidence handed to the SEV-SNP verifier is refused, not misread.
-        assertInvalid("unsupported_platform", run("attest", "verify", "--platform", "sev-snp", "--evidence",
-                evidence.toString()));
+        assertInvalid(
+                "unsupported_platform",
+                run("attest", "verify", "--platform", "sev-snp", "--evidence", evidence.toString()));
     }
 
     @Test
     void identity_refusesUnknownRole() {
-        assertEquals(2, run("attest", "identity", "--role", "root", "--sim-ca", dir.toString()).exitCode());
+        assertEquals(
+                2,
+                run("attest", "identity", "--role", "root", "--sim-ca", dir.toString())
+                        .exitCode());
     }
 
     private Result verifySnp(Vector vector, byte[] report, String extraFlag) throws IOException {
         List<String> args = new ArrayList<>(List.of(
-                "attest", "verify", "--platform", "sev-snp",
-                "--evidence", write("report.bin", report).toString(),
-                "--cert", copy(vector.leaf()).toString(),
-                "--cert", copy(vector.chain()).toString(),
-                "--at", AT));
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", report).toString(),
+                "--cert",
+                copy(vector.leaf()).toString(),
+                "--cert",
+                copy(vector.chain()).toString(),
+                "--at",
+                AT));
         if (extraFlag != null) {
             args.add(extraFlag);
         }
@@ -237,7 +370,8 @@ class AttestVerifyCommandTest {
 
     private static void assertInvalid(String code, Result result) {
         assertEquals(1, result.exitCode(), result.text());
-        assertTrue(result.firstLine().startsWith("INVALID " + code + ":"),
+        assertTrue(
+                result.firstLine().startsWith("INVALID " + code + ":"),
                 "expected INVALID " + code + " but got: " + result.firstLine());
         assertNoTrace(result);
     }

@@ -24,8 +24,17 @@ class RatchetLauncherIT {
     void attestVerify_realSnpVector_printsValidAndExitsZero() throws Exception {
         Path report = write("report.bin", AttestVerifyCommandTest.vector("virtee-milan-v2-report.bin"));
         Path vcek = write("vcek.der", AttestVerifyCommandTest.vector("virtee-milan-vcek.der"));
-        Run run = ratchet("attest", "verify", "--platform", "sev-snp", "--evidence", report.toString(),
-                "--cert", vcek.toString(), "--at", "2025-06-01T00:00:00Z");
+        Run run = ratchet(
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                report.toString(),
+                "--cert",
+                vcek.toString(),
+                "--at",
+                "2025-06-01T00:00:00Z");
         assertEquals(0, run.exitCode(), run.out());
         assertTrue(run.out().startsWith("VALID sev-snp measurement="), run.out());
     }
@@ -36,8 +45,17 @@ class RatchetLauncherIT {
         bytes[0x2A0] ^= 1;
         Path report = write("report.bin", bytes);
         Path vcek = write("vcek.der", AttestVerifyCommandTest.vector("virtee-milan-vcek.der"));
-        Run run = ratchet("attest", "verify", "--platform", "sev-snp", "--evidence", report.toString(),
-                "--cert", vcek.toString(), "--at", "2025-06-01T00:00:00Z");
+        Run run = ratchet(
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                report.toString(),
+                "--cert",
+                vcek.toString(),
+                "--at",
+                "2025-06-01T00:00:00Z");
         assertEquals(1, run.exitCode(), run.out());
         assertTrue(run.out().startsWith("INVALID signature:"), run.out());
     }
@@ -46,11 +64,26 @@ class RatchetLauncherIT {
     void identityThenVerify_roundTripsThroughTheLauncher() throws Exception {
         Path evidence = dir.resolve("evidence.hex");
         Path ca = dir.resolve("ca");
-        Run identity = ratchet("attest", "identity", "--role", "sector", "--sim-ca", ca.toString(),
-                "--evidence-out", evidence.toString());
+        Run identity = ratchet(
+                "attest",
+                "identity",
+                "--role",
+                "sector",
+                "--sim-ca",
+                ca.toString(),
+                "--evidence-out",
+                evidence.toString());
         assertEquals(0, identity.exitCode(), identity.out());
-        Run verify = ratchet("attest", "verify", "--platform", "simulated", "--evidence", evidence.toString(),
-                "--sim-ca", ca.toString(), "--allow-simulated");
+        Run verify = ratchet(
+                "attest",
+                "verify",
+                "--platform",
+                "simulated",
+                "--evidence",
+                evidence.toString(),
+                "--sim-ca",
+                ca.toString(),
+                "--allow-simulated");
         assertEquals(0, verify.exitCode(), verify.out());
         assertTrue(verify.out().startsWith("VALID simulated"), verify.out());
     }
