@@ -127,6 +127,42 @@ class AttestVerifyCommandTest {
 
     @ParameterizedTest
     @MethodSource("genuineVectors")
+    void chainEndingInAnotherProductsRoot_isInvalidWrongRoot(Vector vector) throws IOException {
+        // The vector's own ASK, but the ARK of a different product: a root that is not this chain's.
+        String otherBundle = vector.chain().contains("genoa") ? "ask_ark_milan.pem" : "ask_ark_genoa.pem";
+        List<String> own = pemBlocks(vector(vector.chain()));
+        List<String> other = pemBlocks(vector(otherBundle));
+        Path mixed = write("mixed-chain.pem", (own.get(0) + other.get(1)).getBytes(StandardCharsets.US_ASCII));
+        Result result = run(
+                "attest",
+                "verify",
+                "--platform",
+                "sev-snp",
+                "--evidence",
+                write("report.bin", vector(vector.report())).toString(),
+                "--cert",
+                copy(vector.leaf()).toString(),
+                "--cert",
+                mixed.toString(),
+                "--at",
+                AT,
+                "--allow-debug");
+        assertInvalid("wrong_root", result);
+    }
+
+    private static List<String> pemBlocks(byte[] pem) {
+        List<String> blocks = new ArrayList<>();
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
+                        "-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\\s*", java.util.regex.Pattern.DOTALL)
+                .matcher(new String(pem, StandardCharsets.US_ASCII));
+        while (matcher.find()) {
+            blocks.add(matcher.group());
+        }
+        return blocks;
+    }
+
+    @ParameterizedTest
+    @MethodSource("genuineVectors")
     void expired_isInvalidExpired(Vector vector) throws IOException {
         Result result = run(
                 "attest",
