@@ -12,6 +12,7 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -107,14 +108,22 @@ final class LoopbackRaftNode implements AutoCloseable {
      * ever (Ratis's default client retry policy).
      */
     static RaftClient client(RaftGroup group, AttestedRaftChannels channels) {
+        return client(group, channels, null);
+    }
+
+    /** Like {@link #client(RaftGroup, AttestedRaftChannels)}, first trying {@code firstPeer}. */
+    static RaftClient client(RaftGroup group, AttestedRaftChannels channels, RaftPeerId firstPeer) {
         RaftProperties properties = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(2000));
-        return RaftClient.newBuilder()
+        RaftClient.Builder builder = RaftClient.newBuilder()
                 .setRaftGroup(group)
                 .setProperties(properties)
                 .setParameters(channels.newParameters())
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, millis(100)))
-                .build();
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5, millis(100)));
+        if (firstPeer != null) {
+            builder.setLeaderId(firstPeer);
+        }
+        return builder.build();
     }
 
     static TimeDuration millis(long millis) {
