@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
@@ -113,12 +114,21 @@ final class LoopbackRaftNode implements AutoCloseable {
 
     /** Like {@link #client(RaftGroup, AttestedRaftChannels)}, first trying {@code firstPeer}. */
     static RaftClient client(RaftGroup group, AttestedRaftChannels channels, RaftPeerId firstPeer) {
+        return client(group, channels.newParameters(), firstPeer);
+    }
+
+    /** Like {@link #client(RaftGroup, AttestedRaftChannels)}, with hand-made TLS parameters. */
+    static RaftClient client(RaftGroup group, Parameters parameters) {
+        return client(group, parameters, null);
+    }
+
+    private static RaftClient client(RaftGroup group, Parameters parameters, RaftPeerId firstPeer) {
         RaftProperties properties = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(2000));
         RaftClient.Builder builder = RaftClient.newBuilder()
                 .setRaftGroup(group)
                 .setProperties(properties)
-                .setParameters(channels.newParameters())
+                .setParameters(parameters)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5, millis(100)));
         if (firstPeer != null) {
             builder.setLeaderId(firstPeer);
