@@ -19,6 +19,7 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
 import org.junit.jupiter.api.Test;
 
+/** Unit tests of the per-port TLS confs and the port and id rules, without starting Ratis. */
 class AttestedRaftChannelsTest {
     private final TestClusterCa ca = new TestClusterCa(Clock.systemUTC());
     private final AttestationVerifier verifier = ca.verifier();

@@ -104,9 +104,10 @@ final class LoopbackRaftNode implements AutoCloseable {
     }
 
     /**
-     * Returns a client of {@code group} with {@code channels}, whose retries and timeouts are short
-     * so that a refused handshake fails the call in about a second instead of being retried for
-     * ever (Ratis's default client retry policy).
+     * Returns a client of {@code group} with {@code channels}, with a bounded retry budget: 10
+     * attempts 100 ms apart ride out a leader change on a loaded machine, yet a call whose every
+     * handshake is refused fails in about a second instead of being retried for ever (Ratis's
+     * default client retry policy, {@code retryForeverNoSleep}).
      */
     static RaftClient client(RaftGroup group, AttestedRaftChannels channels) {
         return client(group, channels, null);
@@ -129,7 +130,7 @@ final class LoopbackRaftNode implements AutoCloseable {
                 .setRaftGroup(group)
                 .setProperties(properties)
                 .setParameters(parameters)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5, millis(100)));
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, millis(100)));
         if (firstPeer != null) {
             builder.setLeaderId(firstPeer);
         }

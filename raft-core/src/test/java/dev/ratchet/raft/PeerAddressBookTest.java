@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.apache.ratis.protocol.RaftPeer;
 import org.junit.jupiter.api.Test;
 
+/** Unit tests of the address-to-node-id view, without any TLS. */
 class PeerAddressBookTest {
     private static final String ID_A = "a".repeat(64);
     private static final String ID_B = "b".repeat(64);
