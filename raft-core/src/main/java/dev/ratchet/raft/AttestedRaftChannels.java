@@ -57,13 +57,20 @@ import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
  * member holds, and a restarted process (new key) is a new member that must be added by a
  * configuration change. Ratis 3.2.2 puts no limit on id length (any non-empty UTF-8 string); the
  * 64 characters only lengthen thread, metric and log names. A shortened prefix was rejected: it
- * would make the id-to-key binding only as strong as the prefix.
+ * would make the id-to-key binding only as strong as the prefix. ({@code RaftPeerId.valueOf}
+ * interns every id for the life of the JVM; one small entry per incarnation ever seen is fine.)
  *
  * <p><b>Providers.</b> Ratis builds every server-side TLS context with the OpenSSL (BoringSSL)
  * provider, from a tcnative library shaded into {@code ratis-thirdparty-misc}; without it a server
  * cannot start. {@link #requireOpenSsl()} fails early, with the cause, where it cannot load (e.g. a
  * TEE runtime without the native library). Client-side contexts use OpenSSL when available, else
- * the JDK.
+ * the JDK. Netty extracts the library to {@code java.io.tmpdir} (or {@code
+ * -Dorg.apache.ratis.thirdparty.io.netty.native.workdir}) at first use; inside a TEE that directory
+ * must be in protected memory, or the library pre-extracted into trusted files. Both ends
+ * negotiate TLS 1.3 and show the protocol to the trust manager, whose TLS-1.3-only rule therefore
+ * applies ({@code RatisTlsAssumptionsTest} pins this down). A peer that a Ratis server
+ * refuses sees only BoringSSL's generic {@code internal_error} alert, not the reason; the reason
+ * is logged and counted by the refusing trust manager.
  *
  * <p><b>Evidence is checked per connection.</b> gRPC channels are long-lived, so a peer is
  * attested once per TLS handshake, not per RPC. Out of scope here and left for later issues:
