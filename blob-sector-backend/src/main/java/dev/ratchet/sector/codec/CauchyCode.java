@@ -281,20 +281,12 @@ public final class CauchyCode {
     }
 
     private XorSchedule buildEncodeSchedule() {
-        int k = dataSectorCount;
-        int[] dataSectors = new int[k];
+        int[] dataSectors = new int[dataSectorCount];
         Arrays.setAll(dataSectors, i -> i);
-        int[] outputPlanes = new int[PLANES_PER_SECTOR * paritySectorCount];
-        long[][] sourceSets = new long[outputPlanes.length][];
-        for (int j = 0; j < paritySectorCount; j++) {
-            long[][] sets = XorSchedule.productSourceSets(parityMatrix[j], dataSectors, PLANES_PER_SECTOR * k);
-            for (int r = 0; r < PLANES_PER_SECTOR; r++) {
-                // Parity planes follow the k data sectors' planes in the schedule's numbering.
-                outputPlanes[PLANES_PER_SECTOR * j + r] = PLANES_PER_SECTOR * (k + j) + r;
-                sourceSets[PLANES_PER_SECTOR * j + r] = sets[r];
-            }
-        }
-        return XorSchedule.overwriting(outputPlanes, sourceSets);
+        // Parity sectors are numbered after the data sectors, as in a stripe.
+        int[] paritySectors = new int[paritySectorCount];
+        Arrays.setAll(paritySectors, j -> dataSectorCount + j);
+        return productSchedule(paritySectors, parityMatrix, dataSectors);
     }
 
     private XorSchedule[] buildUpdateSchedules() {
@@ -319,17 +311,40 @@ public final class CauchyCode {
         int[] survivingData = membersIn(~erasurePattern, 0, k);
         // Any |E| surviving parities would do; the lowest ones include parity 0, the cheapest.
         int[] chosenParity = Arrays.copyOf(membersIn(~erasurePattern >>> k, 0, paritySectorCount), erasedData.length);
-        int e = erasedData.length;
         if (survivingData.length + chosenParity.length != k) {
-            throw new IllegalStateException("chose " + chosenParity.length + " parities for " + e + " erased data");
+            throw new IllegalStateException(
+                    "chose " + chosenParity.length + " parities for " + erasedData.length + " erased data sectors");
         }
-
         // Survivors are numbered: surviving data first, then chosen parities.
-        int[] survivors = new int[k];
-        System.arraycopy(survivingData, 0, survivors, 0, survivingData.length);
-        for (int a = 0; a < e; a++) {
+        int[] survivors = Arrays.copyOf(survivingData, k);
+        for (int a = 0; a < chosenParity.length; a++) {
             survivors[survivingData.length + a] = k + chosenParity[a];
         }
+
+        int[] outputSectors = new int[erasedData.length + erasedParity.length];
+        int[][] outputCoefficients = new int[outputSectors.length][];
+        int[][] dataCoefficients = erasedDataAsSurvivorCombination(erasedData, survivingData, chosenParity);
+        for (int b = 0; b < erasedData.length; b++) {
+            outputSectors[b] = erasedData[b];
+            outputCoefficients[b] = dataCoefficients[b];
+        }
+        for (int p = 0; p < erasedParity.length; p++) {
+            outputSectors[erasedData.length + p] = erasedParity[p];
+            outputCoefficients[erasedData.length + p] = parityAsSurvivorCombination(
+                    parityMatrix[erasedParity[p] - k], survivingData, erasedData, dataCoefficients);
+        }
+        return productSchedule(outputSectors, outputCoefficients, survivors);
+    }
+
+    /**
+     * Returns row b: erased data sector {@code erasedData[b]} as a combination of the survivors, that is
+     * the surviving data sectors and then the chosen parity sectors.
+     *
+     * <p>The chosen parities satisfy {@code parity_a + Σ_surviving P[a][i] · data_i = Σ_erased P[a][i] ·
+     * data_i}; inverting the square Cauchy submatrix on the right gives the erased data.
+     */
+    private int[][] erasedDataAsSurvivorCombination(int[] erasedData, int[] survivingData, int[] chosenParity) {
+        int e = erasedData.length;
         int[][] submatrix = new int[e][e];
         for (int a = 0; a < e; a++) {
             for (int b = 0; b < e; b++) {
@@ -337,39 +352,33 @@ public final class CauchyCode {
             }
         }
         int[][] inverse = Gf256.invert(submatrix);
-
-        // dataCoefficients[b][s]: erased data sector b as a combination of survivor s.
-        int[][] dataCoefficients = new int[e][k];
+        int[][] coefficients = new int[e][dataSectorCount];
         for (int b = 0; b < e; b++) {
             for (int a = 0; a < e; a++) {
                 int weight = inverse[b][a];
-                dataCoefficients[b][survivingData.length + a] = weight;
+                coefficients[b][survivingData.length + a] = weight;
                 int[] parityRow = parityMatrix[chosenParity[a]];
                 for (int s = 0; s < survivingData.length; s++) {
-                    dataCoefficients[b][s] ^= Gf256.multiply(weight, parityRow[survivingData[s]]);
+                    coefficients[b][s] ^= Gf256.multiply(weight, parityRow[survivingData[s]]);
                 }
             }
         }
+        return coefficients;
+    }
 
-        int outputCount = e + erasedParity.length;
-        int[] outputPlanes = new int[PLANES_PER_SECTOR * outputCount];
+    /**
+     * Returns the schedule that sets each stripe sector {@code outputSectors[o]} to {@code Σ_s
+     * coefficients[o][s] · inputSectors[s]}, with planes numbered over the whole stripe.
+     */
+    private XorSchedule productSchedule(int[] outputSectors, int[][] coefficients, int[] inputSectors) {
+        int stripePlaneCount = PLANES_PER_SECTOR * (dataSectorCount + paritySectorCount);
+        int[] outputPlanes = new int[PLANES_PER_SECTOR * outputSectors.length];
         long[][] sourceSets = new long[outputPlanes.length][];
-        int planeCount = PLANES_PER_SECTOR * (k + paritySectorCount);
-        for (int output = 0; output < outputCount; output++) {
-            int sector;
-            int[] coefficients;
-            if (output < e) {
-                sector = erasedData[output];
-                coefficients = dataCoefficients[output];
-            } else {
-                sector = erasedParity[output - e];
-                coefficients = parityAsSurvivorCombination(
-                        parityMatrix[sector - k], survivingData, erasedData, dataCoefficients);
-            }
-            long[][] sets = XorSchedule.productSourceSets(coefficients, survivors, planeCount);
+        for (int o = 0; o < outputSectors.length; o++) {
+            long[][] sets = XorSchedule.productSourceSets(coefficients[o], inputSectors, stripePlaneCount);
             for (int r = 0; r < PLANES_PER_SECTOR; r++) {
-                outputPlanes[PLANES_PER_SECTOR * output + r] = PLANES_PER_SECTOR * sector + r;
-                sourceSets[PLANES_PER_SECTOR * output + r] = sets[r];
+                outputPlanes[PLANES_PER_SECTOR * o + r] = PLANES_PER_SECTOR * outputSectors[o] + r;
+                sourceSets[PLANES_PER_SECTOR * o + r] = sets[r];
             }
         }
         return XorSchedule.overwriting(outputPlanes, sourceSets);
