@@ -80,7 +80,8 @@ public final class CauchyCode {
 
     /**
      * Upper bound on cached decode plans per code. A stripe's pattern changes only when servers die, so
-     * a handful is live at a time; 64 covers every pattern of one or two losses among 10 servers, and
+     * a handful is live at a time; 64 is room for the 55 patterns of one or two losses among 10
+     * servers, and
      * the worst-case plan (32+32, 32 losses) is about 130 KiB.
      */
     static final int DECODE_PLANS_MAX = 64;

@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -121,6 +126,32 @@ class CauchyCodeTest {
                 pattern |= 1L << random.nextInt(k + m);
             }
             assertDecodeRestores(code, stripe, indicesOf(pattern), random);
+        }
+    }
+
+    @Test
+    void decode_fromTwoThreadsWithManyPatterns_sharesOneCodeSafely() throws Exception {
+        CauchyCode code = CauchyCode.create(6, 3);
+        long[][][] stripe = encodedStripe(code, new Random(SEED));
+        Callable<Void> decodeAllPatterns = () -> {
+            Random random = new Random(SEED);
+            for (int round = 0; round < 3; round++) {
+                for (long pattern = 1; pattern < 1L << 9; pattern++) {
+                    if (Long.bitCount(pattern) <= 3) {
+                        assertDecodeRestores(code, stripe, indicesOf(pattern), random);
+                    }
+                }
+            }
+            return null;
+        };
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Void>> results = executor.invokeAll(List.of(decodeAllPatterns, decodeAllPatterns));
+            for (Future<Void> result : results) {
+                result.get();
+            }
+        } finally {
+            executor.shutdownNow();
         }
     }
 
