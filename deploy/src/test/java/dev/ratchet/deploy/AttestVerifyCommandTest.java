@@ -64,18 +64,7 @@ class AttestVerifyCommandTest {
     @ParameterizedTest
     @MethodSource("genuineVectors")
     void genuineVector_withoutItsChainFile_isValid(Vector vector) throws IOException {
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("report.bin", vector(vector.report())).toString(),
-                "--cert",
-                copy(vector.leaf()).toString(),
-                "--at",
-                AT,
-                "--allow-debug");
+        Result result = verify(vector(vector.report()), AT, List.of(copy(vector.leaf())), "--allow-debug");
         assertEquals(0, result.exitCode(), result.text());
     }
 
@@ -108,20 +97,7 @@ class AttestVerifyCommandTest {
     void tamperedVcekSignature_isInvalidChain(Vector vector) throws IOException {
         byte[] leaf = derOf(vector.leaf());
         Path tampered = write("leaf.der", flip(leaf, leaf.length - 10));
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("report.bin", vector(vector.report())).toString(),
-                "--cert",
-                tampered.toString(),
-                "--cert",
-                copy(vector.chain()).toString(),
-                "--at",
-                AT,
-                "--allow-debug");
+        Result result = verify(vector(vector.report()), AT, List.of(tampered, copy(vector.chain())), "--allow-debug");
         assertInvalid("chain", result);
     }
 
@@ -133,20 +109,7 @@ class AttestVerifyCommandTest {
         List<String> own = pemBlocks(vector(vector.chain()));
         List<String> other = pemBlocks(vector(otherBundle));
         Path mixed = write("mixed-chain.pem", (own.get(0) + other.get(1)).getBytes(StandardCharsets.US_ASCII));
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("report.bin", vector(vector.report())).toString(),
-                "--cert",
-                copy(vector.leaf()).toString(),
-                "--cert",
-                mixed.toString(),
-                "--at",
-                AT,
-                "--allow-debug");
+        Result result = verify(vector(vector.report()), AT, List.of(copy(vector.leaf()), mixed), "--allow-debug");
         assertInvalid("wrong_root", result);
     }
 
@@ -164,19 +127,10 @@ class AttestVerifyCommandTest {
     @ParameterizedTest
     @MethodSource("genuineVectors")
     void expired_isInvalidExpired(Vector vector) throws IOException {
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("report.bin", vector(vector.report())).toString(),
-                "--cert",
-                copy(vector.leaf()).toString(),
-                "--cert",
-                copy(vector.chain()).toString(),
-                "--at",
+        Result result = verify(
+                vector(vector.report()),
                 "2040-01-01T00:00:00Z",
+                List.of(copy(vector.leaf()), copy(vector.chain())),
                 "--allow-debug");
         assertInvalid("expired", result);
     }
@@ -187,17 +141,7 @@ class AttestVerifyCommandTest {
                 .filter(v -> v.leaf().contains("vlek"))
                 .findFirst()
                 .orElseThrow();
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("report.bin", vector(vlek.report())).toString(),
-                "--cert",
-                copy(vlek.leaf()).toString(),
-                "--at",
-                "2026-11-22T00:00:00Z");
+        Result result = verify(vector(vlek.report()), "2026-11-22T00:00:00Z", List.of(copy(vlek.leaf())));
         assertInvalid("expired", result);
     }
 
@@ -236,17 +180,7 @@ class AttestVerifyCommandTest {
                 random,
                 new byte[2 * 1024 * 100]));
         for (byte[] input : inputs) {
-            Result result = run(
-                    "attest",
-                    "verify",
-                    "--platform",
-                    "sev-snp",
-                    "--evidence",
-                    write("bad.bin", input).toString(),
-                    "--cert",
-                    copy(vector.leaf()).toString(),
-                    "--at",
-                    AT);
+            Result result = verify(input, AT, List.of(copy(vector.leaf())));
             assertInvalid("malformed", result);
         }
     }
@@ -254,17 +188,7 @@ class AttestVerifyCommandTest {
     @Test
     void emptyEvidence_isInvalidNoEvidence() throws IOException {
         Vector vector = genuineVectors().findFirst().orElseThrow();
-        Result result = run(
-                "attest",
-                "verify",
-                "--platform",
-                "sev-snp",
-                "--evidence",
-                write("empty.bin", new byte[0]).toString(),
-                "--cert",
-                copy(vector.leaf()).toString(),
-                "--at",
-                AT);
+        Result result = verify(new byte[0], AT, List.of(copy(vector.leaf())));
         assertEquals(1, result.exitCode(), result.text());
         assertTrue(result.firstLine().startsWith("INVALID "), result.firstLine());
         assertNoTrace(result);
@@ -384,24 +308,29 @@ class AttestVerifyCommandTest {
                         .exitCode());
     }
 
-    private Result verifySnp(Vector vector, byte[] report, String extraFlag) throws IOException {
+    private Result verify(byte[] report, String at, List<Path> certificates, String... flags) throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "attest",
                 "verify",
                 "--platform",
                 "sev-snp",
                 "--evidence",
-                write("report.bin", report).toString(),
-                "--cert",
-                copy(vector.leaf()).toString(),
-                "--cert",
-                copy(vector.chain()).toString(),
-                "--at",
-                AT));
-        if (extraFlag != null) {
-            args.add(extraFlag);
+                write("report.bin", report).toString()));
+        for (Path certificate : certificates) {
+            args.add("--cert");
+            args.add(certificate.toString());
         }
+        if (at != null) {
+            args.add("--at");
+            args.add(at);
+        }
+        args.addAll(List.of(flags));
         return run(args.toArray(String[]::new));
+    }
+
+    private Result verifySnp(Vector vector, byte[] report, String extraFlag) throws IOException {
+        List<Path> certificates = List.of(copy(vector.leaf()), copy(vector.chain()));
+        return extraFlag == null ? verify(report, AT, certificates) : verify(report, AT, certificates, extraFlag);
     }
 
     private static void assertInvalid(String code, Result result) {
