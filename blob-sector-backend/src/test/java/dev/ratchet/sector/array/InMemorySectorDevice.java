@@ -31,7 +31,9 @@ final class InMemorySectorDevice implements SectorDevice {
         /** Reads return the data of the next sector instead of the one asked for. */
         MISDIRECT,
         /** Every call is refused with SECTOR_OUT_OF_RANGE. */
-        REFUSE
+        REFUSE,
+        /** Reads return sectors cut short, a reply the array must treat as malformed. */
+        TRUNCATE
     }
 
     private final String nodeId;
@@ -71,7 +73,8 @@ final class InMemorySectorDevice implements SectorDevice {
             }
             List<byte[]> result = new ArrayList<>();
             for (long index : sectorIndices) {
-                result.add(stored(now == Fault.MISDIRECT ? index + 1 : index));
+                byte[] sector = stored(now == Fault.MISDIRECT ? index + 1 : index);
+                result.add(now == Fault.TRUNCATE ? java.util.Arrays.copyOf(sector, 100) : sector);
             }
             return result;
         });

@@ -228,6 +228,36 @@ class SectorArrayReadTest {
     }
 
     @Test
+    void read_withMalformedReplies_countsThemAsLiesAndRecovers() {
+        try (ArrayFixture fixture = new ArrayFixture(4, 2)) {
+            byte[] blob = fixture.randomBlob(2 * 4 * SECTOR);
+            StripeWrite written = fixture.write(0, blob);
+            fixture.device(3).setFault(InMemorySectorDevice.Fault.TRUNCATE);
+
+            assertArrayEquals(blob, fixture.read(written));
+            assertEquals(2, fixture.faultCount(3, ShardFault.Kind.MALFORMED_REPLY));
+            assertEquals(2, fixture.array.health().slots().get(3).lieCount());
+        }
+    }
+
+    @Test
+    void read_withAThrowingFaultListener_stillRecovers() {
+        try (ArrayFixture fixture = new ArrayFixture(
+                4,
+                2,
+                builder -> builder.faultListener(fault -> {
+                    throw new IllegalStateException("listener bug");
+                }))) {
+            byte[] blob = fixture.randomBlob(4 * SECTOR);
+            StripeWrite written = fixture.write(0, blob);
+            fixture.device(0).corrupt(0, 0);
+
+            assertArrayEquals(blob, fixture.read(written));
+            assertEquals(1, fixture.array.health().slots().get(0).lieCount());
+        }
+    }
+
+    @Test
     void read_withOneFaultOfEachKind_recoversWithinM() {
         try (ArrayFixture fixture = new ArrayFixture(8, 4)) {
             byte[] blob = fixture.randomBlob(3 * 8 * SECTOR);
