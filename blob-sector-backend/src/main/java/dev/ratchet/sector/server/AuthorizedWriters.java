@@ -64,7 +64,8 @@ final class AuthorizedWriters {
     AuthorizedWriters(PublicKey authorityKey) {
         this.authorityKey = Objects.requireNonNull(authorityKey, "authorityKey");
         if (!"EC".equals(authorityKey.getAlgorithm())) {
-            throw new IllegalArgumentException("the writer authority key must be EC, not " + authorityKey.getAlgorithm());
+            throw new IllegalArgumentException(
+                    "the writer authority key must be EC, not " + authorityKey.getAlgorithm());
         }
     }
 
@@ -167,7 +168,8 @@ final class AuthorizedWriters {
         for (String nodeId : set.getWriterNodeIdsList()) {
             if (!NODE_ID.matcher(nodeId).matches()) {
                 throw new SectorRefusedException(
-                        SectorError.MALFORMED_REQUEST, "writer set holds a node id that is not 64 lowercase hex digits");
+                        SectorError.MALFORMED_REQUEST,
+                        "writer set holds a node id that is not 64 lowercase hex digits");
             }
         }
         return set;

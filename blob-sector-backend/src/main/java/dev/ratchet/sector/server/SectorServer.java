@@ -208,7 +208,8 @@ public final class SectorServer implements AutoCloseable {
         /** Sets the number of sectors held; required, 1..{@link #CAPACITY_SECTORS_MAX}. */
         public Builder capacitySectors(long sectors) {
             if (sectors < 1 || sectors > CAPACITY_SECTORS_MAX) {
-                throw new IllegalArgumentException("capacity must be 1.." + CAPACITY_SECTORS_MAX + " sectors: " + sectors);
+                throw new IllegalArgumentException(
+                        "capacity must be 1.." + CAPACITY_SECTORS_MAX + " sectors: " + sectors);
             }
             this.capacitySectors = sectors;
             return this;
@@ -284,7 +285,8 @@ public final class SectorServer implements AutoCloseable {
         }
 
         private static ThreadPoolExecutor newExecutor() {
-            int threads = Math.max(2, Math.min(WORKER_THREADS_MAX, Runtime.getRuntime().availableProcessors()));
+            int threads = Math.max(
+                    2, Math.min(WORKER_THREADS_MAX, Runtime.getRuntime().availableProcessors()));
             AtomicInteger created = new AtomicInteger();
             return new ThreadPoolExecutor(
                     threads,

@@ -173,7 +173,8 @@ final class SectorService {
             Received<InstallAuthorizationRequest> request, AttestedPeer caller) throws SectorRefusedException {
         requireRole(caller, "InstallAuthorization", ADMIN_ROLES);
         InstallAuthorizationRequest install = request.message();
-        long version = writers.install(install.getWriterSet().toByteArray(), install.getSignature().toByteArray());
+        long version = writers.install(
+                install.getWriterSet().toByteArray(), install.getSignature().toByteArray());
         log.info("installed authorized-writer set v{}, relayed by {} {}", version, caller.role(), caller.nodeId());
         return InstallAuthorizationResponse.newBuilder()
                 .setInstalledVersion(version)
@@ -239,7 +240,8 @@ final class SectorService {
     }
 
     private static <Q, R> MethodDescriptor<Received<Q>, R> received(MethodDescriptor<Q, R> method, Parser<Q> parser) {
-        return method.toBuilder(new ReceivedMarshaller<>(method.getBareMethodName(), parser), method.getResponseMarshaller())
+        return method.toBuilder(
+                        new ReceivedMarshaller<>(method.getBareMethodName(), parser), method.getResponseMarshaller())
                 .build();
     }
 

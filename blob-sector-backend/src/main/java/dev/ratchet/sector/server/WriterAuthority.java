@@ -67,7 +67,8 @@ public final class WriterAuthority {
 
     /** Returns the public key as PEM (SubjectPublicKeyInfo), the form {@code --authority-key} reads. */
     public String publicKeyPem() {
-        String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(publicKey().getEncoded());
+        String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(publicKey().getEncoded());
         return PEM_BEGIN + "\n" + base64 + "\n" + PEM_END + "\n";
     }
 
