@@ -246,6 +246,10 @@ public final class SectorServer implements AutoCloseable {
                 throw new IllegalStateException("test hooks expose RAM and are refused on platform " + platform);
             }
             SectorStore store = new SectorStore(capacitySectors);
+            if (testHooks != null) {
+                // Before anything starts, so hooks already used elsewhere leave nothing running.
+                testHooks.attach(store);
+            }
             AuthorizedWriters writers = new AuthorizedWriters(authorityKey);
             SectorService service = new SectorService(identity, store, writers);
             AttestedTrustManager trustManager = AttestedTrustManager.builder(verifier)
@@ -269,7 +273,6 @@ public final class SectorServer implements AutoCloseable {
                 throw e;
             }
             if (testHooks != null) {
-                testHooks.attach(store);
                 log.warn(
                         "INSECURE: sector server {} runs with test hooks; its RAM can be snapshotted, restored,"
                                 + " corrupted and dumped",

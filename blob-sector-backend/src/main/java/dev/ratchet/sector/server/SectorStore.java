@@ -33,10 +33,10 @@ final class SectorStore {
     /** The largest store: the used-sector bitmap is int-indexed, so 2^31 - 1 sectors (8 TiB). */
     static final long CAPACITY_SECTORS_MAX = Integer.MAX_VALUE;
 
-    private static final int CHUNK_SECTORS = 1 << CHUNK_SECTORS_SHIFT;
     private static final byte[] ZERO_SECTOR = new byte[SECTOR_BYTES];
 
     private final long capacitySectors;
+    private final int chunkSectorsShift;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     // The buffers' contents are guarded by lock; the array itself never changes.
     private final ByteBuffer[] chunks;
@@ -51,15 +51,26 @@ final class SectorStore {
      * @throws OutOfMemoryError if the JVM's direct-memory limit is smaller than the store
      */
     SectorStore(long capacitySectors) {
+        this(capacitySectors, CHUNK_SECTORS_SHIFT);
+    }
+
+    // The chunk size is a parameter only so tests can cover several chunks without gigabytes.
+    SectorStore(long capacitySectors, int chunkSectorsShift) {
+        if (chunkSectorsShift < 0 || chunkSectorsShift > CHUNK_SECTORS_SHIFT) {
+            throw new IllegalArgumentException(
+                    "chunk shift must be 0.." + CHUNK_SECTORS_SHIFT + ": " + chunkSectorsShift);
+        }
         if (capacitySectors < 1 || capacitySectors > CAPACITY_SECTORS_MAX) {
             throw new IllegalArgumentException(
                     "capacity must be 1.." + CAPACITY_SECTORS_MAX + " sectors: " + capacitySectors);
         }
         this.capacitySectors = capacitySectors;
-        int chunkCount = (int) ((capacitySectors + CHUNK_SECTORS - 1) >>> CHUNK_SECTORS_SHIFT);
+        this.chunkSectorsShift = chunkSectorsShift;
+        long chunkSectors = 1L << chunkSectorsShift;
+        int chunkCount = (int) ((capacitySectors + chunkSectors - 1) >>> chunkSectorsShift);
         this.chunks = new ByteBuffer[chunkCount];
         for (int i = 0; i < chunkCount; i++) {
-            long sectorsInChunk = Math.min(CHUNK_SECTORS, capacitySectors - ((long) i << CHUNK_SECTORS_SHIFT));
+            long sectorsInChunk = Math.min(chunkSectors, capacitySectors - ((long) i << chunkSectorsShift));
             chunks[i] = ByteBuffer.allocateDirect((int) sectorsInChunk * SECTOR_BYTES);
         }
         this.used = new BitSet((int) capacitySectors);
@@ -216,10 +227,10 @@ final class SectorStore {
     }
 
     private ByteBuffer chunk(long index) {
-        return chunks[(int) (index >>> CHUNK_SECTORS_SHIFT)];
+        return chunks[(int) (index >>> chunkSectorsShift)];
     }
 
-    private static int offset(long index) {
-        return (int) (index & (CHUNK_SECTORS - 1)) * SECTOR_BYTES;
+    private int offset(long index) {
+        return (int) (index & ((1L << chunkSectorsShift) - 1)) * SECTOR_BYTES;
     }
 }
