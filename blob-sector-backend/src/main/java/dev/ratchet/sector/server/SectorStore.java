@@ -153,7 +153,7 @@ final class SectorStore {
 
     /** Puts back RAM and the bitmap exactly as {@code snapshot} saw them (test hooks only). */
     void restore(TestHooks.Snapshot snapshot) {
-        if (snapshot.ram().length != (long) capacitySectors * SECTOR_BYTES) {
+        if (snapshot.ram().length != capacitySectors * SECTOR_BYTES) {
             throw new IllegalArgumentException("snapshot is of a store of another size");
         }
         lock.writeLock().lock();

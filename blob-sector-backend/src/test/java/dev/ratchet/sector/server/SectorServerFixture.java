@@ -118,13 +118,19 @@ public final class SectorServerFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        for (ManagedChannel channel : channels) {
-            channel.shutdownNow();
-            if (!channel.awaitTermination(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("channel did not stop");
+    public void close() {
+        try {
+            for (ManagedChannel channel : channels) {
+                channel.shutdownNow();
+                if (!channel.awaitTermination(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("channel did not stop");
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while closing channels", e);
+        } finally {
+            server.close();
         }
-        server.close();
     }
 }

@@ -49,7 +49,7 @@ class SectorServerTest {
     private final SectorServiceBlockingStub writerStub = fixture.stub(writer);
 
     @AfterEach
-    void close() throws InterruptedException {
+    void close() {
         fixture.close();
     }
 
