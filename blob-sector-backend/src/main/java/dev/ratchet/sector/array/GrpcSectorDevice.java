@@ -292,6 +292,12 @@ public final class GrpcSectorDevice implements SectorDevice {
                     result.complete(check.apply(reply, call.getAttributes()));
                 } catch (SectorDeviceException e) {
                     result.completeExceptionally(e);
+                } catch (RuntimeException e) {
+                    // A reply the checks cannot even process (none at all, an unusable key) is
+                    // not evidence of anything: treat it like a malformed one, and never leave
+                    // the future hanging.
+                    result.completeExceptionally(new SectorDeviceException(
+                            SectorDeviceException.Kind.MALFORMED_REPLY, nodeId, null, "unusable reply: " + e, e));
                 }
             }
         });
