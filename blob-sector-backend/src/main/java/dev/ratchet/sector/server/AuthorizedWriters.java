@@ -1,0 +1,179 @@
+package dev.ratchet.sector.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.ratchet.sector.proto.AuthorizedWriterSet;
+import dev.ratchet.sector.proto.SectorError;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The set of node ids allowed to write to this sector server, as last signed by the writer
+ * authority, and the only code that changes it.
+ *
+ * <p>Threats and defences:
+ *
+ * <ul>
+ *   <li>An attested peer that is not an authorized cache node (a client tool, a stale cache node
+ *       the tablet store has since dropped) writes garbage over live shards. Defence: writes and
+ *       trims need the caller's TLS-attested node id in the installed set.
+ *   <li>Anyone forges a set naming themselves. Defence: a set is installed only if it verifies
+ *       under the authority key fixed at start (SHA256withECDSA over {@link #DOMAIN} ‖ 0x00 ‖ the
+ *       serialized set, exactly as received, so re-encoding cannot change what was signed). The
+ *       bytes are parsed only after the signature verifies.
+ *   <li>A host replays an older, genuinely signed set to bring back a revoked writer. Defence:
+ *       versions only move up; a set at or below the installed version is refused, so
+ *       authorization never rolls back while this process lives. (A restarted server is a new node
+ *       with nothing installed; it gets the current set from the tablet store again.)
+ * </ul>
+ *
+ * <p>Thread-safe: {@link #install} is serialized; checks read one immutable snapshot, so a write
+ * that passed its check before a concurrent install is ordered before that install.
+ */
+final class AuthorizedWriters {
+    /** The domain string that opens every signed writer set. */
+    static final byte[] DOMAIN = "ratchet/authorized-writers/v1".getBytes(StandardCharsets.US_ASCII);
+
+    /** Writers in one set: far more cache nodes than any cluster runs, while bounding the set's memory. */
+    static final int WRITERS_MAX = 1024;
+
+    /** A serialized set's size: {@link #WRITERS_MAX} ids of 67 bytes each on the wire, with room to spare. */
+    static final int WRITER_SET_BYTES_MAX = 128 * 1024;
+
+    /** A DER ECDSA signature's size: P-521 needs at most 139 bytes, so anything longer is junk. */
+    static final int SIGNATURE_BYTES_MAX = 256;
+
+    private static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
+    private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{64}");
+
+    private final PublicKey authorityKey;
+    // Replaced whole under this object's monitor; read without it.
+    private volatile Installed installed = new Installed(0, Set.of());
+
+    /**
+     * Creates an empty authorization (version 0: nobody may write) checked against {@code authorityKey}.
+     *
+     * @throws IllegalArgumentException if the key is not an EC key
+     */
+    AuthorizedWriters(PublicKey authorityKey) {
+        this.authorityKey = Objects.requireNonNull(authorityKey, "authorityKey");
+        if (!"EC".equals(authorityKey.getAlgorithm())) {
+            throw new IllegalArgumentException(
+                    "the writer authority key must be EC, not " + authorityKey.getAlgorithm());
+        }
+    }
+
+    /** Returns the installed version, 0 if none. */
+    long version() {
+        return installed.version();
+    }
+
+    /**
+     * Installs a signed set if it verifies and is newer than the installed one; returns its version.
+     *
+     * @throws SectorRefusedException AUTHORIZATION_SIGNATURE, MALFORMED_REQUEST or AUTHORIZATION_ROLLBACK
+     */
+    synchronized long install(byte[] writerSet, byte[] signature) throws SectorRefusedException {
+        if (writerSet.length > WRITER_SET_BYTES_MAX || signature.length > SIGNATURE_BYTES_MAX) {
+            throw new SectorRefusedException(
+                    SectorError.MALFORMED_REQUEST,
+                    "writer set of " + writerSet.length + " bytes or signature of " + signature.length
+                            + " bytes is over the limit (" + WRITER_SET_BYTES_MAX + ", " + SIGNATURE_BYTES_MAX + ")");
+        }
+        verifySignature(writerSet, signature);
+        AuthorizedWriterSet set = parse(writerSet);
+        Installed current = installed;
+        if (Long.compareUnsigned(set.getVersion(), current.version()) <= 0) {
+            throw new SectorRefusedException(
+                    SectorError.AUTHORIZATION_ROLLBACK,
+                    "writer set v" + Long.toUnsignedString(set.getVersion()) + " is not newer than installed v"
+                            + Long.toUnsignedString(current.version()));
+        }
+        installed = new Installed(set.getVersion(), Set.copyOf(set.getWriterNodeIdsList()));
+        return set.getVersion();
+    }
+
+    /**
+     * Checks that {@code nodeId} may write under the installed set.
+     *
+     * @param claimedVersion the version the writer believes current, 0 for "don't care"
+     * @throws SectorRefusedException WRITER_NOT_AUTHORIZED or AUTHORIZATION_STALE
+     */
+    void checkWriter(String nodeId, long claimedVersion) throws SectorRefusedException {
+        Installed current = installed;
+        // Unsigned compare: versions are uint64 on the wire.
+        if (Long.compareUnsigned(claimedVersion, current.version()) > 0) {
+            throw new SectorRefusedException(
+                    SectorError.AUTHORIZATION_STALE,
+                    "writer holds v" + Long.toUnsignedString(claimedVersion) + " but this server has v"
+                            + current.version() + "; install the newer set first");
+        }
+        if (!current.writers().contains(nodeId)) {
+            throw new SectorRefusedException(
+                    SectorError.WRITER_NOT_AUTHORIZED,
+                    current.version() == 0
+                            ? "node " + nodeId + " may not write: no writer set is installed"
+                            : "node " + nodeId + " is not in writer set v" + current.version());
+        }
+    }
+
+    /** Returns the bytes the authority signs for {@code writerSet}. */
+    static byte[] signedBytes(byte[] writerSet) {
+        byte[] signed = new byte[DOMAIN.length + 1 + writerSet.length];
+        System.arraycopy(DOMAIN, 0, signed, 0, DOMAIN.length);
+        System.arraycopy(writerSet, 0, signed, DOMAIN.length + 1, writerSet.length);
+        return signed;
+    }
+
+    private void verifySignature(byte[] writerSet, byte[] signature) throws SectorRefusedException {
+        boolean valid;
+        try {
+            Signature verifier = Signature.getInstance(SIGNATURE_ALGORITHM);
+            verifier.initVerify(authorityKey);
+            verifier.update(signedBytes(writerSet));
+            valid = verifier.verify(signature);
+        } catch (SignatureException e) {
+            // Not even well-formed DER: as wrong as a signature that does not verify.
+            valid = false;
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException("the authority key cannot verify " + SIGNATURE_ALGORITHM, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks " + SIGNATURE_ALGORITHM, e);
+        }
+        if (!valid) {
+            throw new SectorRefusedException(
+                    SectorError.AUTHORIZATION_SIGNATURE, "writer set is not signed by the configured authority key");
+        }
+    }
+
+    // Only called on signed bytes: a malformed set here means the authority itself is broken.
+    private static AuthorizedWriterSet parse(byte[] writerSet) throws SectorRefusedException {
+        AuthorizedWriterSet set;
+        try {
+            set = AuthorizedWriterSet.parseFrom(writerSet);
+        } catch (InvalidProtocolBufferException e) {
+            throw new SectorRefusedException(SectorError.MALFORMED_REQUEST, "signed writer set is not a protobuf");
+        }
+        if (set.getWriterNodeIdsCount() > WRITERS_MAX) {
+            throw new SectorRefusedException(
+                    SectorError.MALFORMED_REQUEST,
+                    "writer set names " + set.getWriterNodeIdsCount() + " writers; the limit is " + WRITERS_MAX);
+        }
+        for (String nodeId : set.getWriterNodeIdsList()) {
+            if (!NODE_ID.matcher(nodeId).matches()) {
+                throw new SectorRefusedException(
+                        SectorError.MALFORMED_REQUEST,
+                        "writer set holds a node id that is not 64 lowercase hex digits");
+            }
+        }
+        return set;
+    }
+
+    private record Installed(long version, Set<String> writers) {}
+}
