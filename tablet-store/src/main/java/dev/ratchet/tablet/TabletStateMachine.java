@@ -42,7 +42,7 @@ public final class TabletStateMachine {
     // Null while healthy; once set, the machine refuses everything (fail-stop). Guarded by the caller.
     private String failure;
 
-    private TabletStateMachine(TabletState state) {
+    TabletStateMachine(TabletState state) {
         this.state = state;
     }
 
@@ -110,6 +110,11 @@ public final class TabletStateMachine {
     /** Returns whether the machine has failed stop. */
     public boolean failed() {
         return failure != null;
+    }
+
+    /** Returns the state as a snapshot message, unserialized; for tests. */
+    Snapshot snapshotMessage() {
+        return state.toSnapshot();
     }
 
     /** Checks every invariant of the state; for tests and diagnostics (linear in the state size). */
