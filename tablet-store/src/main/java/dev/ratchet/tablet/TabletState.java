@@ -6,6 +6,7 @@ import dev.ratchet.tablet.proto.DataKey;
 import dev.ratchet.tablet.proto.IdempotencyEntry;
 import dev.ratchet.tablet.proto.Reservation;
 import dev.ratchet.tablet.proto.Slot;
+import dev.ratchet.tablet.proto.SlotState;
 import dev.ratchet.tablet.proto.Snapshot;
 import dev.ratchet.tablet.proto.TabletMeta;
 import java.util.ArrayList;
@@ -184,8 +185,44 @@ final class TabletState {
                 throw new IllegalStateException("slot " + i + " is misnumbered or shares its node id");
             }
         }
+        checkScalars();
+    }
+
+    /** Checks the bounds a valid bootstrap and later commands keep; matters for restored snapshots. */
+    private void checkScalars() {
+        int k = array.dataShards();
+        int m = array.parityShards();
+        if (k < 1 || m < 0 || k + m > Limits.SHARDS_PER_STRIPE_MAX) {
+            throw new IllegalStateException("geometry k=" + k + ", m=" + m + " is out of bounds");
+        }
+        if (stripes.stripeCount() < 1 || stripes.stripeCount() > Limits.STRIPE_COUNT_MAX) {
+            throw new IllegalStateException("stripe count " + stripes.stripeCount() + " is out of bounds");
+        }
+        for (Slot slot : array.slots()) {
+            if (slot.getState() == SlotState.SLOT_STATE_UNSPECIFIED || slot.getState() == SlotState.UNRECOGNIZED) {
+                throw new IllegalStateException("slot " + slot.getSlotIndex() + " has no state");
+            }
+            if (slot.getState() == SlotState.SLOT_DEAD && !array.deadNodeIds().contains(slot.getNodeId())) {
+                throw new IllegalStateException("dead slot " + slot.getSlotIndex() + " has no death record");
+            }
+        }
         if (!keys.has(keys.currentEpoch())) {
             throw new IllegalStateException("no key for the current epoch " + keys.currentEpoch());
+        }
+        for (ByteString key : keys.byEpoch().values()) {
+            if (!InputRules.isDataKey(key)) {
+                throw new IllegalStateException("a data key is not " + Limits.DATA_KEY_BYTES + " usable bytes");
+            }
+        }
+        if (cacheNodes.size() > Limits.CACHE_NODES_MAX) {
+            throw new IllegalStateException(cacheNodes.size() + " cache nodes");
+        }
+        String policyProblem = MeasurementPolicy.problem(policy.toProto());
+        if (policyProblem != null) {
+            throw new IllegalStateException(policyProblem);
+        }
+        if (window.size() > Limits.IDEMPOTENCY_WINDOW_ENTRIES) {
+            throw new IllegalStateException(window.size() + " idempotency entries");
         }
         if (Long.compareUnsigned(stripes.highWater(), stripes.stripeCount()) > 0) {
             throw new IllegalStateException("stripe high water above the stripe count");

@@ -130,26 +130,28 @@ class ClusterCommandsTest {
         RotateDataKeyResult second = rotate(machine, 2, key(2));
         assertEquals(RotateDataKeyResult.Status.OK, second.getStatus());
         assertEquals(List.of(), second.getErasedEpochsList()); // epoch 1 still encrypts tablet 1
-        RotateDataKeyResult third = rotate(machine, 3, key(3));
-        assertEquals(List.of(2L), third.getErasedEpochsList());
+        // Epoch 2 is the previous epoch now: kept one rotation for writes encrypted just before.
+        assertEquals(List.of(), rotate(machine, 3, key(3)).getErasedEpochsList());
+        RotateDataKeyResult fourth = rotate(machine, 4, key(4));
+        assertEquals(List.of(2L), fourth.getErasedEpochsList());
         var keys = machine.query(Query.newBuilder()
                         .setDataKeys(DataKeysQuery.getDefaultInstance())
                         .build())
                 .getDataKeys();
-        assertEquals(3, keys.getCurrentEpoch());
+        assertEquals(4, keys.getCurrentEpoch());
         assertEquals(
-                List.of(1L, 3L),
+                List.of(1L, 3L, 4L),
                 keys.getKeysList().stream().map(k -> k.getEpoch()).toList());
 
         assertEquals(
                 RotateDataKeyResult.Status.WRONG_EPOCH,
-                rotate(machine, 3, key(4)).getStatus());
+                rotate(machine, 4, key(5)).getStatus());
         assertEquals(
                 RotateDataKeyResult.Status.WRONG_EPOCH,
-                rotate(machine, 5, key(4)).getStatus());
+                rotate(machine, 6, key(5)).getStatus());
         assertEquals(
                 RotateDataKeyResult.Status.INVALID,
-                rotate(machine, 4, ByteString.copyFrom(new byte[16])).getStatus());
+                rotate(machine, 5, ByteString.copyFrom(new byte[16])).getStatus());
         machine.checkInvariants();
     }
 
