@@ -40,11 +40,6 @@ record Tablet(long id, long version, long first, long last, TabletBlob blob) {
                 .build();
     }
 
-    /** Returns whether {@code position} lies in this tablet's range. */
-    boolean owns(long position) {
-        return Long.compareUnsigned(first, position) <= 0 && Long.compareUnsigned(position, last) <= 0;
-    }
-
     /**
      * Returns why {@code blob} is malformed for a {@code dataShards + parityShards} array, or null
      * if it is well formed. Whether its key epoch exists and its stripes are reserved is checked

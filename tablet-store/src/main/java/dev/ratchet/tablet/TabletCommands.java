@@ -26,37 +26,12 @@ final class TabletCommands {
 
     static Result commit(TabletState state, CommitTablets command) {
         String node = command.getCacheNodeId();
-        if (!InputRules.isNodeId(node)) {
-            return commitResult(
-                    CommitTabletsResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
-        }
         int count = command.getCommitsCount();
-        if (count == 0) {
-            return commitResult(CommitTabletsResult.Status.INVALID, "a commit needs at least one tablet");
-        }
-        if (count > Limits.TABLETS_PER_COMMIT_MAX) {
-            return commitResult(
-                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
-                    count + " tablets; the most per commit is " + Limits.TABLETS_PER_COMMIT_MAX);
-        }
         List<TabletBlob> blobs = new ArrayList<>(count);
-        Set<Long> ids = new HashSet<>();
-        for (TabletCommit commit : command.getCommitsList()) {
-            if (!ids.add(commit.getTabletId())) {
-                return commitResult(
-                        CommitTabletsResult.Status.INVALID,
-                        "tablet " + Long.toUnsignedString(commit.getTabletId()) + " appears twice");
-            }
-            blobs.add(commit.getBlob());
-        }
-        if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
-            return commitResult(
-                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
-                    "more than " + Limits.STRIPES_PER_COMMAND_MAX + " stripes in one commit");
-        }
-        String shape = blobsProblem(state, blobs);
-        if (shape != null) {
-            return commitResult(CommitTabletsResult.Status.INVALID, shape);
+        command.getCommitsList().forEach(commit -> blobs.add(commit.getBlob()));
+        Result refusal = commitShapeRefusal(state, command, blobs);
+        if (refusal != null) {
+            return refusal;
         }
         if (!state.cacheNodes.contains(node)) {
             return commitResult(CommitTabletsResult.Status.UNKNOWN_CACHE_NODE, node);
@@ -101,6 +76,41 @@ final class TabletCommands {
             result.addTablets(next.toHeader());
         }
         return Result.newBuilder().setCommitTablets(result).build();
+    }
+
+    /** Returns the refusal for a malformed or oversized commit, or null if its shape is acceptable. */
+    private static Result commitShapeRefusal(TabletState state, CommitTablets command, List<TabletBlob> blobs) {
+        if (!InputRules.isNodeId(command.getCacheNodeId())) {
+            return commitResult(
+                    CommitTabletsResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
+        }
+        int count = command.getCommitsCount();
+        if (count == 0) {
+            return commitResult(CommitTabletsResult.Status.INVALID, "a commit needs at least one tablet");
+        }
+        if (count > Limits.TABLETS_PER_COMMIT_MAX) {
+            return commitResult(
+                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
+                    count + " tablets; the most per commit is " + Limits.TABLETS_PER_COMMIT_MAX);
+        }
+        Set<Long> ids = new HashSet<>();
+        for (TabletCommit commit : command.getCommitsList()) {
+            if (!ids.add(commit.getTabletId())) {
+                return commitResult(
+                        CommitTabletsResult.Status.INVALID,
+                        "tablet " + Long.toUnsignedString(commit.getTabletId()) + " appears twice");
+            }
+        }
+        if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
+            return commitResult(
+                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
+                    "more than " + Limits.STRIPES_PER_COMMAND_MAX + " stripes in one commit");
+        }
+        String shape = blobsProblem(state, blobs);
+        if (shape != null) {
+            return commitResult(CommitTabletsResult.Status.INVALID, shape);
+        }
+        return null;
     }
 
     static Result split(TabletState state, SplitTablet command) {
