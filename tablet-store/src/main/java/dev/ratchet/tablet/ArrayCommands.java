@@ -1,0 +1,245 @@
+package dev.ratchet.tablet;
+
+import dev.ratchet.tablet.proto.AssignReplacement;
+import dev.ratchet.tablet.proto.AssignReplacementResult;
+import dev.ratchet.tablet.proto.ConfirmTrimmed;
+import dev.ratchet.tablet.proto.ConfirmTrimmedResult;
+import dev.ratchet.tablet.proto.MarkSlotDead;
+import dev.ratchet.tablet.proto.MarkSlotDeadResult;
+import dev.ratchet.tablet.proto.MarkSlotRebuilt;
+import dev.ratchet.tablet.proto.MarkSlotRebuiltResult;
+import dev.ratchet.tablet.proto.ReleaseStripes;
+import dev.ratchet.tablet.proto.ReleaseStripesResult;
+import dev.ratchet.tablet.proto.ReserveStripes;
+import dev.ratchet.tablet.proto.ReserveStripesResult;
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.Slot;
+import dev.ratchet.tablet.proto.SlotState;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The commands on the sector array: stripe reservation, release and trim confirmation, and the
+ * slot lifecycle LIVE -> DEAD -> REBUILDING -> LIVE. Each checks everything before it changes
+ * anything.
+ */
+final class ArrayCommands {
+    private ArrayCommands() {}
+
+    static Result reserve(TabletState state, ReserveStripes command) {
+        String node = command.getCacheNodeId();
+        long count = Integer.toUnsignedLong(command.getStripeCount());
+        if (!InputRules.isNodeId(node) || count == 0 || count > Limits.STRIPES_PER_RESERVE_MAX) {
+            return reserveResult(
+                    ReserveStripesResult.Status.INVALID,
+                    "needs a cache node id and a stripe count in [1, " + Limits.STRIPES_PER_RESERVE_MAX + "]");
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return reserveResult(ReserveStripesResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        if (state.stripes.reservedBy(node) + count > Limits.RESERVED_STRIPES_PER_NODE_MAX) {
+            return reserveResult(
+                    ReserveStripesResult.Status.RESERVATION_LIMIT,
+                    "node holds " + state.stripes.reservedBy(node) + " reserved stripes; the most is "
+                            + Limits.RESERVED_STRIPES_PER_NODE_MAX);
+        }
+        if (count > state.stripes.freeCount()) {
+            return reserveResult(
+                    ReserveStripesResult.Status.NOT_ENOUGH_FREE_STRIPES, state.stripes.freeCount() + " stripes free");
+        }
+        List<Long> stripes = state.stripes.reserve(node, (int) count);
+        return Result.newBuilder()
+                .setReserveStripes(ReserveStripesResult.newBuilder()
+                        .setStatus(ReserveStripesResult.Status.OK)
+                        .addAllStripes(stripes))
+                .build();
+    }
+
+    static Result release(TabletState state, ReleaseStripes command) {
+        String node = command.getCacheNodeId();
+        String shape = stripeListProblem(node, command.getStripesList());
+        if (shape != null) {
+            return releaseResult(ReleaseStripesResult.Status.INVALID, shape);
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return releaseResult(ReleaseStripesResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        for (long stripe : command.getStripesList()) {
+            if (!state.stripes.isReservedBy(node, stripe)) {
+                return releaseResult(
+                        ReleaseStripesResult.Status.NOT_RESERVED,
+                        "stripe " + Long.toUnsignedString(stripe) + " is not reserved by this cache node");
+            }
+        }
+        state.stripes.release(node, command.getStripesList());
+        return releaseResult(ReleaseStripesResult.Status.OK, "");
+    }
+
+    static Result confirmTrimmed(TabletState state, ConfirmTrimmed command) {
+        String node = command.getCacheNodeId();
+        String shape = stripeListProblem(node, command.getStripesList());
+        if (shape != null) {
+            return trimResult(ConfirmTrimmedResult.Status.INVALID, shape);
+        }
+        // Any registered cache node may confirm: the one that retired the stripes may have died.
+        if (!state.cacheNodes.contains(node)) {
+            return trimResult(ConfirmTrimmedResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        for (long stripe : command.getStripesList()) {
+            if (!state.stripes.isPendingTrim(stripe)) {
+                return trimResult(
+                        ConfirmTrimmedResult.Status.NOT_PENDING_TRIM,
+                        "stripe " + Long.toUnsignedString(stripe) + " is not pending trim");
+            }
+        }
+        state.stripes.confirmTrimmed(command.getStripesList());
+        return trimResult(ConfirmTrimmedResult.Status.OK, "");
+    }
+
+    static Result markDead(TabletState state, MarkSlotDead command) {
+        SectorArray array = state.array;
+        long version = array.deathRecordVersion();
+        if (!InputRules.isNodeId(command.getExpectedNodeId())) {
+            return deadResult(state, MarkSlotDeadResult.Status.INVALID, "node id must be 64 lowercase hex characters");
+        }
+        if (Integer.toUnsignedLong(command.getSlotIndex()) >= array.slotCount()) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.UNKNOWN_SLOT,
+                    "slot " + Integer.toUnsignedString(command.getSlotIndex()));
+        }
+        Slot slot = array.slot(command.getSlotIndex());
+        if (!slot.getNodeId().equals(command.getExpectedNodeId())) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.NODE_MISMATCH,
+                    "slot " + slot.getSlotIndex() + " holds " + slot.getNodeId());
+        }
+        if (slot.getState() == SlotState.SLOT_DEAD) {
+            return deadResult(state, MarkSlotDeadResult.Status.ALREADY_DEAD, "slot " + slot.getSlotIndex());
+        }
+        if (Long.compareUnsigned(command.getDeathRecordVersion(), version) <= 0) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.STALE_DEATH_VERSION,
+                    "death-record version " + Long.toUnsignedString(command.getDeathRecordVersion()) + " is not above "
+                            + Long.toUnsignedString(version));
+        }
+        array.markDead(slot.getSlotIndex(), command.getDeathRecordVersion());
+        return deadResult(state, MarkSlotDeadResult.Status.OK, "");
+    }
+
+    static Result assignReplacement(TabletState state, AssignReplacement command) {
+        SectorArray array = state.array;
+        String problem = ClusterCommands.assignmentProblem(command.getReplacement());
+        if (problem != null) {
+            return assignResult(AssignReplacementResult.Status.INVALID, problem);
+        }
+        if (Integer.toUnsignedLong(command.getSlotIndex()) >= array.slotCount()) {
+            return assignResult(
+                    AssignReplacementResult.Status.UNKNOWN_SLOT,
+                    "slot " + Integer.toUnsignedString(command.getSlotIndex()));
+        }
+        Slot slot = array.slot(command.getSlotIndex());
+        if (slot.getState() != SlotState.SLOT_DEAD) {
+            return assignResult(
+                    AssignReplacementResult.Status.SLOT_NOT_DEAD,
+                    "slot " + slot.getSlotIndex() + " is " + slot.getState());
+        }
+        String nodeId = command.getReplacement().getNodeId();
+        if (array.isUnusable(nodeId)) {
+            return assignResult(
+                    AssignReplacementResult.Status.NODE_ID_NOT_USABLE, nodeId + " is dead or already holds a slot");
+        }
+        array.setSlot(slot.getSlotIndex(), nodeId, command.getReplacement().getAddress(), SlotState.SLOT_REBUILDING);
+        return assignResult(AssignReplacementResult.Status.OK, "");
+    }
+
+    static Result markRebuilt(TabletState state, MarkSlotRebuilt command) {
+        SectorArray array = state.array;
+        if (!InputRules.isNodeId(command.getExpectedNodeId())) {
+            return rebuiltResult(MarkSlotRebuiltResult.Status.INVALID, "node id must be 64 lowercase hex characters");
+        }
+        if (Integer.toUnsignedLong(command.getSlotIndex()) >= array.slotCount()) {
+            return rebuiltResult(
+                    MarkSlotRebuiltResult.Status.UNKNOWN_SLOT,
+                    "slot " + Integer.toUnsignedString(command.getSlotIndex()));
+        }
+        Slot slot = array.slot(command.getSlotIndex());
+        if (!slot.getNodeId().equals(command.getExpectedNodeId())) {
+            return rebuiltResult(
+                    MarkSlotRebuiltResult.Status.NODE_MISMATCH,
+                    "slot " + slot.getSlotIndex() + " holds " + slot.getNodeId());
+        }
+        if (slot.getState() != SlotState.SLOT_REBUILDING) {
+            return rebuiltResult(
+                    MarkSlotRebuiltResult.Status.SLOT_NOT_REBUILDING,
+                    "slot " + slot.getSlotIndex() + " is " + slot.getState());
+        }
+        array.setSlot(slot.getSlotIndex(), slot.getNodeId(), slot.getAddress(), SlotState.SLOT_LIVE);
+        return rebuiltResult(MarkSlotRebuiltResult.Status.OK, "");
+    }
+
+    /** Returns why a node id and stripe list are malformed (bad id, empty, too long, duplicates), or null. */
+    private static String stripeListProblem(String node, List<Long> stripes) {
+        if (!InputRules.isNodeId(node)) {
+            return "cache node id must be 64 lowercase hex characters";
+        }
+        if (stripes.isEmpty() || stripes.size() > Limits.STRIPES_PER_COMMAND_MAX) {
+            return "needs 1.." + Limits.STRIPES_PER_COMMAND_MAX + " stripes";
+        }
+        Set<Long> seen = new HashSet<>();
+        for (long stripe : stripes) {
+            if (!seen.add(stripe)) {
+                return "stripe " + Long.toUnsignedString(stripe) + " is listed twice";
+            }
+        }
+        return null;
+    }
+
+    private static Result reserveResult(ReserveStripesResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setReserveStripes(
+                        ReserveStripesResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result releaseResult(ReleaseStripesResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setReleaseStripes(
+                        ReleaseStripesResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result trimResult(ConfirmTrimmedResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setConfirmTrimmed(
+                        ConfirmTrimmedResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result deadResult(TabletState state, MarkSlotDeadResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setMarkSlotDead(MarkSlotDeadResult.newBuilder()
+                        .setStatus(status)
+                        .setDetail(detail)
+                        .setDeathRecordVersion(state.array.deathRecordVersion())
+                        .setDegradedSlotCount(state.array.degradedCount()))
+                .build();
+    }
+
+    private static Result assignResult(AssignReplacementResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setAssignReplacement(
+                        AssignReplacementResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result rebuiltResult(MarkSlotRebuiltResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setMarkSlotRebuilt(
+                        MarkSlotRebuiltResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+}

@@ -1,0 +1,307 @@
+package dev.ratchet.tablet;
+
+import dev.ratchet.tablet.proto.CommitTablets;
+import dev.ratchet.tablet.proto.CommitTabletsResult;
+import dev.ratchet.tablet.proto.MergeTablets;
+import dev.ratchet.tablet.proto.MergeTabletsResult;
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.SplitTablet;
+import dev.ratchet.tablet.proto.SplitTabletResult;
+import dev.ratchet.tablet.proto.TabletBlob;
+import dev.ratchet.tablet.proto.TabletCommit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The commands that move tablets to new versions: compare-and-commit, split and merge.
+ *
+ * <p>All three are copy-on-write: every stripe of a new blob must be freshly reserved by the
+ * committing cache node, and the stripes of the replaced blobs go to pending trim. Each handler
+ * checks everything before it changes anything, so a refused command leaves the state untouched.
+ */
+final class TabletCommands {
+    private TabletCommands() {}
+
+    static Result commit(TabletState state, CommitTablets command) {
+        String node = command.getCacheNodeId();
+        int count = command.getCommitsCount();
+        List<TabletBlob> blobs = new ArrayList<>(count);
+        command.getCommitsList().forEach(commit -> blobs.add(commit.getBlob()));
+        Result refusal = commitShapeRefusal(state, command, blobs);
+        if (refusal != null) {
+            return refusal;
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return commitResult(CommitTabletsResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        List<Tablet> current = new ArrayList<>(count);
+        for (TabletCommit commit : command.getCommitsList()) {
+            Tablet tablet = state.ring.get(commit.getTabletId());
+            if (tablet == null) {
+                return commitResult(
+                        CommitTabletsResult.Status.UNKNOWN_TABLET,
+                        "tablet " + Long.toUnsignedString(commit.getTabletId()));
+            }
+            current.add(tablet);
+        }
+        boolean conflict = false;
+        for (int i = 0; i < count; i++) {
+            conflict |= current.get(i).version() != command.getCommits(i).getExpectedVersion();
+        }
+        if (conflict) {
+            CommitTabletsResult.Builder result = CommitTabletsResult.newBuilder()
+                    .setStatus(CommitTabletsResult.Status.VERSION_CONFLICT)
+                    .setDetail("some expected version is not current");
+            current.forEach(tablet -> result.addTablets(tablet.toHeader()));
+            return Result.newBuilder().setCommitTablets(result).build();
+        }
+        String epoch = unknownEpoch(state, blobs);
+        if (epoch != null) {
+            return commitResult(CommitTabletsResult.Status.UNKNOWN_KEY_EPOCH, epoch);
+        }
+        String unreserved = unreservedStripe(state, node, blobs);
+        if (unreserved != null) {
+            return commitResult(CommitTabletsResult.Status.STRIPE_NOT_RESERVED, unreserved);
+        }
+
+        CommitTabletsResult.Builder result = CommitTabletsResult.newBuilder().setStatus(CommitTabletsResult.Status.OK);
+        for (int i = 0; i < count; i++) {
+            Tablet old = current.get(i);
+            TabletBlob blob = blobs.get(i);
+            Tablet next = new Tablet(old.id(), old.version() + 1, old.first(), old.last(), blob);
+            replaceStripes(state, node, List.of(old), blob);
+            state.ring.put(next);
+            result.addTablets(next.toHeader());
+        }
+        return Result.newBuilder().setCommitTablets(result).build();
+    }
+
+    /** Returns the refusal for a malformed or oversized commit, or null if its shape is acceptable. */
+    private static Result commitShapeRefusal(TabletState state, CommitTablets command, List<TabletBlob> blobs) {
+        if (!InputRules.isNodeId(command.getCacheNodeId())) {
+            return commitResult(
+                    CommitTabletsResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
+        }
+        int count = command.getCommitsCount();
+        if (count == 0) {
+            return commitResult(CommitTabletsResult.Status.INVALID, "a commit needs at least one tablet");
+        }
+        if (count > Limits.TABLETS_PER_COMMIT_MAX) {
+            return commitResult(
+                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
+                    count + " tablets; the most per commit is " + Limits.TABLETS_PER_COMMIT_MAX);
+        }
+        Set<Long> ids = new HashSet<>();
+        for (TabletCommit commit : command.getCommitsList()) {
+            if (!ids.add(commit.getTabletId())) {
+                return commitResult(
+                        CommitTabletsResult.Status.INVALID,
+                        "tablet " + Long.toUnsignedString(commit.getTabletId()) + " appears twice");
+            }
+        }
+        if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
+            return commitResult(
+                    CommitTabletsResult.Status.BATCH_TOO_LARGE,
+                    "more than " + Limits.STRIPES_PER_COMMAND_MAX + " stripes in one commit");
+        }
+        String shape = blobsProblem(state, blobs);
+        if (shape != null) {
+            return commitResult(CommitTabletsResult.Status.INVALID, shape);
+        }
+        return null;
+    }
+
+    static Result split(TabletState state, SplitTablet command) {
+        String node = command.getCacheNodeId();
+        List<TabletBlob> blobs = List.of(command.getLeftBlob(), command.getRightBlob());
+        if (!InputRules.isNodeId(node)) {
+            return splitResult(SplitTabletResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
+        }
+        if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
+            return splitResult(
+                    SplitTabletResult.Status.INVALID,
+                    "more than " + Limits.STRIPES_PER_COMMAND_MAX + " stripes in one command");
+        }
+        String shape = blobsProblem(state, blobs);
+        if (shape != null) {
+            return splitResult(SplitTabletResult.Status.INVALID, shape);
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return splitResult(SplitTabletResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        Tablet tablet = state.ring.get(command.getTabletId());
+        if (tablet == null) {
+            return splitResult(
+                    SplitTabletResult.Status.UNKNOWN_TABLET, "tablet " + Long.toUnsignedString(command.getTabletId()));
+        }
+        if (tablet.version() != command.getExpectedVersion()) {
+            return Result.newBuilder()
+                    .setSplitTablet(SplitTabletResult.newBuilder()
+                            .setStatus(SplitTabletResult.Status.VERSION_CONFLICT)
+                            .setDetail("tablet " + tablet.id() + " is at version " + tablet.version())
+                            .setLeft(tablet.toHeader()))
+                    .build();
+        }
+        long position = command.getSplitPosition();
+        if (Long.compareUnsigned(position, tablet.first()) <= 0 || Long.compareUnsigned(position, tablet.last()) > 0) {
+            return splitResult(
+                    SplitTabletResult.Status.BAD_SPLIT_POSITION,
+                    "position " + Long.toUnsignedString(position) + " is not in ("
+                            + Long.toUnsignedString(tablet.first()) + ", " + Long.toUnsignedString(tablet.last())
+                            + "]");
+        }
+        if (state.ring.size() >= Limits.TABLETS_MAX) {
+            return splitResult(SplitTabletResult.Status.TABLET_LIMIT, "already " + Limits.TABLETS_MAX + " tablets");
+        }
+        String epoch = unknownEpoch(state, blobs);
+        if (epoch != null) {
+            return splitResult(SplitTabletResult.Status.UNKNOWN_KEY_EPOCH, epoch);
+        }
+        String unreserved = unreservedStripe(state, node, blobs);
+        if (unreserved != null) {
+            return splitResult(SplitTabletResult.Status.STRIPE_NOT_RESERVED, unreserved);
+        }
+
+        Tablet left = new Tablet(tablet.id(), tablet.version() + 1, tablet.first(), position - 1, blobs.get(0));
+        Tablet right = new Tablet(state.nextTabletId++, 1, position, tablet.last(), blobs.get(1));
+        replaceStripes(state, node, List.of(tablet), left.blob());
+        state.stripes.consume(node, right.blob().getStripesList());
+        state.ring.put(left);
+        state.ring.put(right);
+        return Result.newBuilder()
+                .setSplitTablet(SplitTabletResult.newBuilder()
+                        .setStatus(SplitTabletResult.Status.OK)
+                        .setLeft(left.toHeader())
+                        .setRight(right.toHeader()))
+                .build();
+    }
+
+    static Result merge(TabletState state, MergeTablets command) {
+        String node = command.getCacheNodeId();
+        List<TabletBlob> blobs = List.of(command.getMergedBlob());
+        if (!InputRules.isNodeId(node)) {
+            return mergeResult(MergeTabletsResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
+        }
+        if (command.getLeftTabletId() == command.getRightTabletId()) {
+            return mergeResult(MergeTabletsResult.Status.INVALID, "a tablet cannot merge with itself");
+        }
+        String shape = blobsProblem(state, blobs);
+        if (shape != null) {
+            return mergeResult(MergeTabletsResult.Status.INVALID, shape);
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return mergeResult(MergeTabletsResult.Status.UNKNOWN_CACHE_NODE, node);
+        }
+        Tablet left = state.ring.get(command.getLeftTabletId());
+        Tablet right = state.ring.get(command.getRightTabletId());
+        if (left == null || right == null) {
+            long missing = left == null ? command.getLeftTabletId() : command.getRightTabletId();
+            return mergeResult(MergeTabletsResult.Status.UNKNOWN_TABLET, "tablet " + Long.toUnsignedString(missing));
+        }
+        if (left.version() != command.getLeftExpectedVersion()
+                || right.version() != command.getRightExpectedVersion()) {
+            return mergeResult(
+                    MergeTabletsResult.Status.VERSION_CONFLICT,
+                    "tablets " + left.id() + " and " + right.id() + " are at versions " + left.version() + " and "
+                            + right.version());
+        }
+        if (left.last() == -1L || left.last() + 1 != right.first()) {
+            return mergeResult(
+                    MergeTabletsResult.Status.NOT_ADJACENT,
+                    "tablet " + right.id() + " does not start right after tablet " + left.id());
+        }
+        String epoch = unknownEpoch(state, blobs);
+        if (epoch != null) {
+            return mergeResult(MergeTabletsResult.Status.UNKNOWN_KEY_EPOCH, epoch);
+        }
+        String unreserved = unreservedStripe(state, node, blobs);
+        if (unreserved != null) {
+            return mergeResult(MergeTabletsResult.Status.STRIPE_NOT_RESERVED, unreserved);
+        }
+
+        Tablet merged = new Tablet(left.id(), left.version() + 1, left.first(), right.last(), command.getMergedBlob());
+        replaceStripes(state, node, List.of(left, right), merged.blob());
+        state.ring.remove(right.id());
+        state.ring.put(merged);
+        return Result.newBuilder()
+                .setMergeTablets(MergeTabletsResult.newBuilder()
+                        .setStatus(MergeTabletsResult.Status.OK)
+                        .setMerged(merged.toHeader()))
+                .build();
+    }
+
+    /** Retires the old tablets' stripes and takes the new blob's stripes out of the node's reservation. */
+    private static void replaceStripes(TabletState state, String node, List<Tablet> old, TabletBlob blob) {
+        for (Tablet tablet : old) {
+            state.stripes.retire(tablet.blob().getStripesList());
+        }
+        state.stripes.consume(node, blob.getStripesList());
+    }
+
+    private static long stripeTotal(List<TabletBlob> blobs) {
+        long total = 0;
+        for (TabletBlob blob : blobs) {
+            total += blob.getStripesCount();
+        }
+        return total;
+    }
+
+    /** Returns why some blob is malformed or two blobs share a stripe, or null. */
+    private static String blobsProblem(TabletState state, List<TabletBlob> blobs) {
+        Set<Long> stripes = new HashSet<>();
+        for (TabletBlob blob : blobs) {
+            String problem = Tablet.blobProblem(blob, state.array.dataShards(), state.array.parityShards());
+            if (problem != null) {
+                return problem;
+            }
+            for (long stripe : blob.getStripesList()) {
+                if (!stripes.add(stripe)) {
+                    return "stripe " + Long.toUnsignedString(stripe) + " appears in two blobs";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String unknownEpoch(TabletState state, List<TabletBlob> blobs) {
+        for (TabletBlob blob : blobs) {
+            if (blob.getStripesCount() > 0 && !state.keys.has(blob.getKeyEpoch())) {
+                return "key epoch " + Long.toUnsignedString(blob.getKeyEpoch()) + " is not held";
+            }
+        }
+        return null;
+    }
+
+    private static String unreservedStripe(TabletState state, String node, List<TabletBlob> blobs) {
+        for (TabletBlob blob : blobs) {
+            for (long stripe : blob.getStripesList()) {
+                if (!state.stripes.isReservedBy(node, stripe)) {
+                    return "stripe " + Long.toUnsignedString(stripe) + " is not reserved by this cache node";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Result commitResult(CommitTabletsResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setCommitTablets(
+                        CommitTabletsResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result splitResult(SplitTabletResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setSplitTablet(SplitTabletResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result mergeResult(MergeTabletsResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setMergeTablets(
+                        MergeTabletsResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+}
