@@ -71,6 +71,7 @@ final class ChainedStateMachine extends BaseStateMachine {
     private final Executor snapshotFetches;
     private final HashChain chain = new HashChain();
     private final AtomicLong checkpointsAgreed = new AtomicLong();
+    private final AtomicLong snapshotsInstalled = new AtomicLong();
     // Written under this object's monitor; volatile so the snapshot service reads it lock-free.
     private volatile InMemorySnapshot latest;
     private volatile boolean diverged;
@@ -247,6 +248,11 @@ final class ChainedStateMachine extends BaseStateMachine {
         return checkpointsAgreed.get();
     }
 
+    /** Returns how many leader snapshots this replica installed. */
+    long snapshotsInstalled() {
+        return snapshotsInstalled.get();
+    }
+
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(
             RoleInfoProto roleInfo, TermIndex firstTermIndexInLog) {
@@ -303,6 +309,9 @@ final class ChainedStateMachine extends BaseStateMachine {
             fetched = null;
             updateLastAppliedTermIndex(
                     snapshot.termIndex().getTerm(), snapshot.termIndex().getIndex());
+            snapshotsInstalled.incrementAndGet();
+            LOG.info(
+                    "installed the leader's snapshot at {}, chain head {}", snapshot.termIndex(), snapshot.chainHead());
         }
         getLifeCycle().transition(LifeCycle.State.RUNNING);
     }

@@ -5,10 +5,24 @@ import static dev.ratchet.raft.KeyValueApplication.put;
 import static dev.ratchet.raft.KeyValueApplication.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ratchet.attestation.AttestationException;
+import dev.ratchet.attestation.NodeIdentity;
+import dev.ratchet.attestation.Refusal;
+import dev.ratchet.attestation.Role;
+import dev.ratchet.attestation.simulated.CodeMeasurement;
+import dev.ratchet.attestation.simulated.SimulatedProvider;
+import dev.ratchet.raft.AttestedRaftChannels.RaftPort;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +42,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RaftClusterTest {
-    private static final java.time.Duration WAIT = RaftTestCluster.WAIT;
+    private static final Duration WAIT = RaftTestCluster.WAIT;
+
+    // Values big enough that the log rolls its 16 KiB segments within a few hundred entries.
+    private static final String PADDING = "-".repeat(200);
 
     private RaftTestCluster cluster;
     private RaftGroupClient client;
@@ -85,14 +102,155 @@ class RaftClusterTest {
         String newLeader = client.leader();
         assertFalse(newLeader.equals(oldLeader.nodeId()), "a new leader was elected");
         for (int i = 0; i < written; i++) {
-            assertEquals("v" + i, string(client.query(get("k" + i))), "k" + i + " survived the leader's death");
+            assertEquals(
+                    "v" + i + PADDING, string(client.query(get("k" + i))), "k" + i + " survived the leader's death");
         }
         assertEquals("", string(client.submit(put("after-failover", "1"))));
     }
 
+    @Test
+    @Order(4)
+    void freshNodeReplacesTheDeadLeaderAndCatchesUpFromAnInMemorySnapshot() throws IOException {
+        String dead = deadMember();
+        // Enough to roll several 16 KiB segments and snapshot every 40 entries, so the log is purged.
+        writeKeys(150);
+        RaftNode leader = cluster.node(client.leader());
+        Await.until(
+                WAIT,
+                "the leader to purge its log",
+                () -> leader.division()
+                        .map(d -> d.getRaftLog().getStartIndex() > 1)
+                        .orElse(false));
+
+        RaftNode fresh = cluster.startNode();
+        cluster.admin.replace(dead, fresh.peer());
+
+        assertEquals(3, cluster.admin.refresh().size());
+        assertFalse(RaftTestCluster.ids(cluster.admin.members()).contains(dead));
+        Await.until(
+                WAIT,
+                "the fresh node to hold every key",
+                () -> cluster.application(fresh)
+                        .contents()
+                        .equals(cluster.application(leader).contents()));
+        assertTrue(fresh.stateMachine().snapshotsInstalled() > 0, "it caught up from the leader's snapshot");
+        assertEquals(Map.of(), cluster.deaths);
+    }
+
+    @Test
+    @Order(5)
+    void nodeRestartedOnItsOldDirectoryCannotRejoin() throws IOException {
+        String leaderId = client.leader();
+        RaftNode follower = cluster.liveMembers().stream()
+                .filter(n -> !n.nodeId().equals(leaderId))
+                .findFirst()
+                .orElseThrow();
+        NodeIdentity oldIdentity = cluster.applicationsIdentity(follower);
+        Path oldDirectory = follower.crashKeepingDirectoryForTest();
+        assertTrue(Files.exists(oldDirectory.resolve("ratis")), "the crash left the old log behind");
+        // The old identity cannot be reused: its private key was never written anywhere.
+        assertFalse(RaftTestCluster.anyFileContains(
+                oldDirectory, oldIdentity.privateKey().getEncoded()));
+        writeKeys(5); // two of three members still commit
+
+        // A new process on the same RAM root is a new node: it deletes the old directory unread.
+        RaftNode restarted = cluster.startNode();
+        assertFalse(Files.exists(oldDirectory), "stale incarnations are deleted at boot");
+        assertFalse(restarted.nodeId().equals(follower.nodeId()));
+        assertFalse(RaftTestCluster.ids(cluster.admin.refresh()).contains(restarted.nodeId()), "not a member");
+        assertTrue(restarted.division().isEmpty(), "it holds no group state");
+        assertEquals(Map.of(), cluster.application(restarted).contents());
+
+        // Only a membership change lets the new node in, in the crashed one's place.
+        cluster.admin.replace(follower.nodeId(), restarted.peer());
+        RaftNode leader = cluster.node(client.leader());
+        Await.until(
+                WAIT,
+                "the replacement to catch up",
+                () -> cluster.application(restarted)
+                        .contents()
+                        .equals(cluster.application(leader).contents()));
+    }
+
+    @Test
+    @Order(6)
+    void chainHeadsAgreeAfterChurn() throws IOException {
+        writeKeys(10);
+        List<RaftNode> members = cluster.liveMembers();
+        assertEquals(3, members.size());
+        Map<String, Long> agreedBefore = new HashMap<>();
+        members.forEach(n -> agreedBefore.put(n.nodeId(), n.checkpointsAgreed()));
+        Await.until(
+                WAIT,
+                "every member to check a new checkpoint",
+                () -> members.stream().allMatch(n -> n.checkpointsAgreed() > agreedBefore.get(n.nodeId())));
+        Await.until(
+                WAIT,
+                "identical chain heads on every member",
+                () -> members.stream().map(RaftNode::chainHead).distinct().count() == 1);
+        assertEquals(Map.of(), cluster.deaths);
+    }
+
+    @Test
+    @Order(7)
+    void nodeWithAnUnknownMeasurementIsRefused() throws IOException {
+        byte[] otherCode = new byte[48];
+        Arrays.fill(otherCode, (byte) 7);
+        NodeIdentity unknown = identity(Role.TABLET_STORE, CodeMeasurement.ofCodeDigest(otherCode));
+        RaftNode stranger = cluster.startNode(unknown);
+        List<String> before = RaftTestCluster.ids(cluster.admin.refresh());
+
+        assertThrows(IOException.class, () -> cluster.admin.join(stranger.peer()));
+        assertTrue(cluster.admin.channels().outbound(RaftPort.ADMIN).refusalCount(Refusal.MEASUREMENT) > 0);
+        assertEquals(before, RaftTestCluster.ids(cluster.admin.refresh()), "membership unchanged");
+        assertTrue(stranger.division().isEmpty());
+    }
+
+    @Test
+    @Order(8)
+    void wrongRoleIdentitiesAreRefused() throws IOException {
+        // A cache identity cannot run a Raft node at all...
+        assertThrows(IllegalArgumentException.class, () -> cluster.startNode(cluster.ca.identity(Role.CACHE)));
+        // ...nor administer the group: members refuse it on their admin ports.
+        RaftAdmin cacheAsAdmin = new RaftAdmin(
+                cluster.ca.identity(Role.CACHE),
+                cluster.verifier,
+                Clock.systemUTC(),
+                cluster.groupId,
+                cluster.admin.members());
+        assertThrows(IOException.class, cacheAsAdmin::refresh);
+        Await.until(
+                WAIT,
+                "a WRONG_ROLE refusal on an admin port",
+                () -> cluster.liveMembers().stream()
+                                .mapToLong(n ->
+                                        n.channels().inbound(RaftPort.ADMIN).refusalCount(Refusal.WRONG_ROLE))
+                                .sum()
+                        > 0);
+        assertEquals(3, cluster.admin.refresh().size());
+    }
+
+    private NodeIdentity identity(Role role, CodeMeasurement measurement) {
+        try {
+            return NodeIdentity.generate(
+                    role, SimulatedProvider.create(cluster.ca.ca(), measurement, Clock.systemUTC()), Clock.systemUTC());
+        } catch (AttestationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // The member that is configured but no longer running.
+    private String deadMember() {
+        List<String> live = cluster.liveMembers().stream().map(RaftNode::nodeId).toList();
+        return RaftTestCluster.ids(cluster.admin.members()).stream()
+                .filter(id -> !live.contains(id))
+                .findFirst()
+                .orElseThrow();
+    }
+
     private void writeKeys(int count) throws IOException {
         for (int i = 0; i < count; i++) {
-            client.submit(put("k" + written, "v" + written));
+            client.submit(put("k" + written, "v" + written + PADDING));
             written++;
         }
     }

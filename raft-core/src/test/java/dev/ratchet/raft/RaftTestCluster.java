@@ -33,6 +33,7 @@ final class RaftTestCluster implements AutoCloseable {
     final Path ramRoot;
     final List<RaftNode> nodes = new ArrayList<>();
     final Map<String, KeyValueApplication> applications = new ConcurrentHashMap<>();
+    final Map<String, NodeIdentity> identities = new ConcurrentHashMap<>();
     final Map<String, String> deaths = new ConcurrentHashMap<>();
     final RaftAdmin admin;
 
@@ -78,6 +79,7 @@ final class RaftTestCluster implements AutoCloseable {
                 .checkpointInterval(Duration.ofMillis(300))
                 .build();
         applications.put(node.nodeId(), application);
+        identities.put(node.nodeId(), identity);
         nodes.add(node);
         node.start();
         return node;
@@ -116,6 +118,25 @@ final class RaftTestCluster implements AutoCloseable {
 
     KeyValueApplication application(RaftNode node) {
         return applications.get(node.nodeId());
+    }
+
+    NodeIdentity applicationsIdentity(RaftNode node) {
+        return identities.get(node.nodeId());
+    }
+
+    /** Returns whether any file under {@code dir} contains {@code needle}. */
+    static boolean anyFileContains(Path dir, byte[] needle) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                byte[] content = Files.readAllBytes(file);
+                for (int i = 0; i + needle.length <= content.length; i++) {
+                    if (java.util.Arrays.equals(content, i, i + needle.length, needle, 0, needle.length)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     static List<String> ids(List<RaftPeer> peers) {
