@@ -37,16 +37,27 @@ final class RaftTestCluster implements AutoCloseable {
     final Map<String, String> deaths = new ConcurrentHashMap<>();
     final RaftAdmin admin;
 
+    long snapshotEveryEntries = SNAPSHOT_EVERY_ENTRIES;
+
     RaftTestCluster() {
+        this(newRamRoot());
+    }
+
+    /** Returns a cluster whose nodes keep their incarnations under {@code ramRoot}. */
+    RaftTestCluster(Path ramRoot) {
+        this.ramRoot = ramRoot;
+        admin = new RaftAdmin(ca.identity(Role.CLIENT), verifier, Clock.systemUTC(), groupId, List.of());
+    }
+
+    private static Path newRamRoot() {
         try {
             Path shm = Path.of("/dev/shm");
-            ramRoot = Files.isDirectory(shm) && Files.isWritable(shm)
+            return Files.isDirectory(shm) && Files.isWritable(shm)
                     ? Files.createTempDirectory(shm, "ratchet-test-")
                     : Files.createTempDirectory("ratchet-test-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        admin = new RaftAdmin(ca.identity(Role.CLIENT), verifier, Clock.systemUTC(), groupId, List.of());
     }
 
     /** Starts {@code count} fresh nodes and bootstraps the group with them. */
@@ -74,7 +85,7 @@ final class RaftTestCluster implements AutoCloseable {
                 .onDeath((reason, cause) -> deaths.put(identity.nodeId(), reason))
                 // Loopback timings (ratis-guide §6): stable elections on a loaded 2-core machine.
                 .electionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
-                .snapshotEveryEntries(SNAPSHOT_EVERY_ENTRIES)
+                .snapshotEveryEntries(snapshotEveryEntries)
                 .logSegmentSizeBytes(16 << 10)
                 .checkpointInterval(Duration.ofMillis(300))
                 .build();
@@ -90,6 +101,14 @@ final class RaftTestCluster implements AutoCloseable {
         return RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, groupId, admin.members())
                 .requestTimeout(Duration.ofSeconds(3))
                 .attempts(12, Duration.ofMillis(100), Duration.ofSeconds(1))
+                .build();
+    }
+
+    /** Returns a client that gives up after three quick attempts, for groups expected to fail. */
+    RaftGroupClient impatientClient() {
+        return RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, groupId, admin.members())
+                .requestTimeout(Duration.ofSeconds(1))
+                .attempts(3, Duration.ofMillis(100), Duration.ofMillis(200))
                 .build();
     }
 
