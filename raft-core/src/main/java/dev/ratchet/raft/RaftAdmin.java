@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -23,6 +24,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -199,6 +201,10 @@ public final class RaftAdmin {
                 .build();
         try (RaftClient client = client(members.values())) {
             check(client.admin().setConfiguration(arguments), "set configuration " + ids(next));
+        } catch (RaftRetryFailureException e) {
+            // Raft changes membership only with a majority; without one the group is gone.
+            throw new RaftUnavailableException(
+                    "changing the membership to " + ids(next), RaftUnavailableException.Outcome.UNKNOWN, e);
         }
         members.clear();
         next.forEach(peer -> members.put(peer.getId(), peer));
@@ -216,7 +222,7 @@ public final class RaftAdmin {
         }
     }
 
-    private org.apache.ratis.grpc.GrpcTlsConfig adminTls() {
+    private GrpcTlsConfig adminTls() {
         return channels.tlsConf(RaftPort.ADMIN).orElseThrow();
     }
 
