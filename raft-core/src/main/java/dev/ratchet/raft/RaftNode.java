@@ -347,6 +347,11 @@ public final class RaftNode implements AutoCloseable {
         return stateMachine.chainHead();
     }
 
+    /** Returns whether this node currently trusts {@code nodeId} on its server port. */
+    boolean trusts(String nodeId) {
+        return book.contains(nodeId);
+    }
+
     /** Returns how many leader checkpoints this replica has checked and found in agreement. */
     long checkpointsAgreed() {
         return stateMachine.checkpointsAgreed();

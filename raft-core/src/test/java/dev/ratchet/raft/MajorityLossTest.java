@@ -44,8 +44,11 @@ class MajorityLossTest {
                 assertEquals("v" + i, string(client.query(get("k" + i))));
             }
             client.submit(put("after-failover", "1"));
+            // The operator removes the dead leader: four members, of which three make a majority.
+            cluster.admin.remove(oldLeader.nodeId());
+            assertEquals(4, cluster.admin.refresh().size());
 
-            // Two more die: three of five are gone.
+            // Two more die: two of four members are left, short of a majority of three.
             List<RaftNode> live = cluster.liveMembers();
             assertEquals(4, live.size());
             live.get(0).close();

@@ -230,6 +230,35 @@ class RaftClusterTest {
         assertEquals(3, cluster.admin.refresh().size());
     }
 
+    @Test
+    @Order(9)
+    void joinAddsAFreshNodeAndRemoveTakesItOut() throws IOException {
+        RaftNode joiner = cluster.startNode();
+        cluster.admin.join(joiner.peer());
+        assertEquals(4, cluster.admin.refresh().size());
+        RaftNode leader = cluster.node(client.leader());
+        Await.until(
+                WAIT,
+                "the joiner to catch up",
+                () -> cluster.application(joiner)
+                        .contents()
+                        .equals(cluster.application(leader).contents()));
+
+        cluster.admin.remove(joiner.nodeId());
+        assertFalse(RaftTestCluster.ids(cluster.admin.refresh()).contains(joiner.nodeId()));
+        // The removed node's access follows the configuration: members stop trusting it.
+        Await.until(
+                WAIT,
+                "members to drop the removed node from their books",
+                () -> cluster.liveMembers().stream()
+                        .filter(n -> !n.nodeId().equals(joiner.nodeId()))
+                        .noneMatch(n -> n.trusts(joiner.nodeId())));
+        assertEquals("", string(client.submit(put("after-removal", "1"))));
+        // Told by the members that it is no longer one of them, the removed node dies for good.
+        Await.until(WAIT, "the removed node to die", () -> cluster.deaths.containsKey(joiner.nodeId()));
+        assertTrue(cluster.deaths.get(joiner.nodeId()).contains("replace it with a fresh node"));
+    }
+
     private NodeIdentity identity(Role role, CodeMeasurement measurement) {
         try {
             return NodeIdentity.generate(
