@@ -243,6 +243,16 @@ final class ChainedStateMachine extends BaseStateMachine {
         return chain.head();
     }
 
+    /**
+     * Replaces this replica's chain head with a wrong one, as a substituted log would leave it: for
+     * tests showing that the next checkpoint stops the replica.
+     */
+    synchronized void corruptChainForTest() {
+        byte[] digest = chain.head().digest();
+        digest[0] ^= 1;
+        chain.restore(new HashChain.Head(chain.head().index(), digest));
+    }
+
     /** Returns how many checkpoints this replica checked and found in agreement. */
     long checkpointsAgreed() {
         return checkpointsAgreed.get();

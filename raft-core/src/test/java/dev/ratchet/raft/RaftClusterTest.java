@@ -37,7 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * it commits and reads linearizably, loses its leader and keeps everything committed, replaces the
  * dead node with a fresh identity that catches up from an in-memory snapshot after the log was
  * purged, refuses a node restarted on an old directory and nodes with an unknown measurement or
- * the wrong role, and its replicas' chain heads agree after all that churn.
+ * the wrong role, and its replicas' chain heads agree after all that churn; nodes join and leave,
+ * and a replica whose chain diverges stops.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -257,6 +258,25 @@ class RaftClusterTest {
         // Told by the members that it is no longer one of them, the removed node dies for good.
         Await.until(WAIT, "the removed node to die", () -> cluster.deaths.containsKey(joiner.nodeId()));
         assertTrue(cluster.deaths.get(joiner.nodeId()).contains("replace it with a fresh node"));
+    }
+
+    @Test
+    @Order(10)
+    void replicaWhoseChainDivergesStopsLoudlyAndTheGroupGoesOn() throws IOException {
+        String leaderId = client.leader();
+        RaftNode victim = cluster.liveMembers().stream()
+                .filter(n -> !n.nodeId().equals(leaderId))
+                .findFirst()
+                .orElseThrow();
+        victim.stateMachine().corruptChainForTest();
+        writeKeys(3);
+
+        Await.until(WAIT, "the diverged replica to die", () -> cluster.deaths.containsKey(victim.nodeId()));
+        String reason = cluster.deaths.get(victim.nodeId());
+        assertTrue(reason.contains("LOG INTEGRITY VIOLATION"), reason);
+        assertTrue(reason.contains("stops rather than diverge"), reason);
+        assertTrue(victim.isDead());
+        assertEquals("", string(client.submit(put("after-divergence", "1"))), "the other two still commit");
     }
 
     private NodeIdentity identity(Role role, CodeMeasurement measurement) {
