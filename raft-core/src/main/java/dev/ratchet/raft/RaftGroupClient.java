@@ -17,7 +17,6 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -77,10 +76,11 @@ public final class RaftGroupClient implements AutoCloseable {
      * @throws IOException if the group refused the request
      */
     public byte[] submit(byte[] command) throws IOException {
-        return call(
+        RaftClientReply reply = call(
                 "submit",
                 RaftUnavailableException.Outcome.UNKNOWN,
                 () -> client.io().send(message(LogEnvelope.COMMAND.wrap(command))));
+        return content(reply);
     }
 
     /**
@@ -90,10 +90,11 @@ public final class RaftGroupClient implements AutoCloseable {
      * @throws RaftUnavailableException if no leader answered within the retry budget
      */
     public byte[] query(byte[] query) throws IOException {
-        return call(
+        RaftClientReply reply = call(
                 "query",
                 RaftUnavailableException.Outcome.NOT_APPLIED,
                 () -> client.io().sendReadOnly(message(LogEnvelope.QUERY.wrap(query))));
+        return content(reply);
     }
 
     /**
@@ -102,12 +103,11 @@ public final class RaftGroupClient implements AutoCloseable {
      * @throws RaftUnavailableException if no leader answered within the retry budget
      */
     public String leader() throws IOException {
-        RaftClientReply[] reply = new RaftClientReply[1];
-        call("find the leader", RaftUnavailableException.Outcome.NOT_APPLIED, () -> {
-            reply[0] = client.io().sendReadOnly(message(LogEnvelope.PING.wrap(new byte[0])));
-            return reply[0];
-        });
-        return reply[0].getServerId().toString();
+        RaftClientReply reply = call(
+                "find the leader",
+                RaftUnavailableException.Outcome.NOT_APPLIED,
+                () -> client.io().sendReadOnly(message(LogEnvelope.PING.wrap(new byte[0]))));
+        return reply.getServerId().toString();
     }
 
     @Override
@@ -119,21 +119,24 @@ public final class RaftGroupClient implements AutoCloseable {
         RaftClientReply send() throws IOException;
     }
 
-    private static byte[] call(String what, RaftUnavailableException.Outcome outcome, Call call) throws IOException {
+    private static RaftClientReply call(String what, RaftUnavailableException.Outcome outcome, Call call)
+            throws IOException {
         RaftClientReply reply;
         try {
             reply = call.send();
-        } catch (RaftRetryFailureException e) {
-            throw new RaftUnavailableException(what, outcome, e);
         } catch (StateMachineException e) {
-            throw e;
+            throw e; // the group answered: the request itself was refused
         } catch (IOException e) {
-            // Ratis rethrows the last attempt's failure when its policy gives up.
+            // RaftRetryFailureException when the policy gives up, or the last attempt's failure.
             throw new RaftUnavailableException(what, outcome, e);
         }
         if (!reply.isSuccess()) {
             throw new IOException(what + " failed: " + reply.getException(), reply.getException());
         }
+        return reply;
+    }
+
+    private static byte[] content(RaftClientReply reply) {
         return reply.getMessage().getContent().toByteArray();
     }
 
