@@ -75,8 +75,8 @@ import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
  * <p><b>Evidence is checked per connection.</b> gRPC channels are long-lived, so a peer is
  * attested once per TLS handshake, not per RPC. Out of scope here and left for later issues:
  * binding RPC-level ids (request sender and reply ids) to the TLS identity through a gRPC
- * interceptor, forcing reconnects when membership changes, and read options (ReadIndex without a
- * leader lease, since the host controls time in a TEE).
+ * interceptor, and forcing reconnects when membership changes. Read options (ReadIndex, no leader
+ * lease) are set by {@link RaftNode}.
  *
  * <p>Instances are immutable; the trust managers they hold are thread-safe.
  */
