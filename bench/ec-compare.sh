@@ -3,8 +3,8 @@
 # harness), single-threaded on one cached stripe of 4096-byte sectors. See bench/README.md.
 #
 # Usage: bench/ec-compare.sh [--quick]
-#   full:    4+2 8+4 10+4 8+8 12+8 20+8; JMH 3 forks x (5 x 1 s warm-up + 5 x 1 s measurement), ~17 min
-#   --quick: 10+4 and 8+8; JMH 1 fork x (2 x 1 s warm-up + 3 x 1 s measurement), ~2 min
+#   full:    4+2 8+4 10+4 8+8 12+8 20+8; JMH 3 forks x (5 x 1 s warm-up + 5 x 1 s measurement), ~20 min
+#   --quick: 10+4 and 8+8; JMH 1 fork x (4 x 1 s warm-up + 3 x 1 s measurement), ~2 min
 #
 # Prints on stdout, one line per case, GB/s of data bytes on one core:
 #   ec <encode|decode|update> <k>+<m> ratchet_gbps=<x> hadoop_gbps=<y> isal_gbps=<z|na>
@@ -26,12 +26,12 @@ esac
 
 if [[ $mode == quick ]]; then
     geometries=(10+4 8+8)
-    jmh_options=(-f 1 -wi 2 -w 1 -i 3 -r 1)
+    jmh_options=(-f 1 -wi 4 -w 1 -i 3 -r 1)
     isal_seconds=1
 else
     geometries=(4+2 8+4 10+4 8+8 12+8 20+8)
     jmh_options=(-f 3 -wi 5 -w 1 -i 5 -r 1)
-    isal_seconds=3
+    isal_seconds=2
 fi
 
 work=$(mktemp -d)
