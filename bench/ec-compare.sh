@@ -48,7 +48,11 @@ else
 fi
 
 echo "# building bench/target/benchmarks.jar" >&2
-mvn -B -q -pl bench -am package -DskipTests >&2
+if ! mvn -B -q -pl bench -am package -DskipTests >"$work/mvn.log" 2>&1; then
+    cat "$work/mvn.log" >&2
+    echo "build failed" >&2
+    exit 1
+fi
 
 java -XX:+PrintFlagsFinal -version 2>/dev/null \
     | awk '$2 == "UseAVX" || $2 == "MaxVectorSize" || $2 == "UseSuperWord" { printf "# jvm %s=%s\n", $2, $4 }' >&2
