@@ -21,7 +21,9 @@ import java.util.Arrays;
  * only defines which GF(2^8) products the parity holds.
  *
  * <p>Sectors are passed as arrays of sectors ({@code long[][][]}), whose entries and planes the caller
- * allocates once and reuses; encode, decode and update allocate nothing once a decode plan is cached.
+ * allocates once and reuses; encode, decode and update allocate nothing once a decode plan is cached
+ * and the calling thread's workspace (a table of plane references and up to 128 scratch planes, 64
+ * KiB) has grown to the code's size.
  * No output plane may be the same array as any input plane.
  *
  * <h2>Thread safety</h2>
@@ -51,7 +53,8 @@ import java.util.Arrays;
  * columns are divided by their row-0 entries so that parity 0 is plain XOR, each other row is divided by
  * the entry that leaves it the fewest ones, and a deterministic search over (X, Y) keeps the cheapest
  * matrix ({@link CauchyMatrix}). Schedules that overwrite their outputs may start an output plane from
- * an earlier output plane when that needs fewer XORs.
+ * an earlier output plane when that needs fewer XORs, and XOR pairs of planes that many outputs share
+ * once, into scratch planes ({@link XorSchedule#overwriting(int[], long[][])}).
  *
  * <p>Decoding with erased data sectors E uses all surviving data sectors and the first |E| surviving
  * parity sectors: it inverts the |E|×|E| submatrix of P on those parities and on E, and folds the

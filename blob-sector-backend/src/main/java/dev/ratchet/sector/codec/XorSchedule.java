@@ -1,5 +1,7 @@
 package dev.ratchet.sector.codec;
 
+import java.util.Arrays;
+
 /**
  * A list of plane XORs that computes some output planes from input planes: for each output plane, the
  * planes to XOR into it.
@@ -11,11 +13,35 @@ package dev.ratchet.sector.codec;
 final class XorSchedule {
     private static final int PLANES_PER_SECTOR = Gf256.BITS_PER_SYMBOL;
 
+    /**
+     * Upper bound on the temporaries one schedule creates: at most 64 KiB of scratch per thread, and
+     * more save few plane loads (10+4 encode: 32 give 562 source planes, 128 give 539).
+     */
+    static final int TEMPORARIES_MAX = 128;
+
+    /**
+     * Upper bound on pair visits spent on common-subexpression search for one schedule, about 20 ms:
+     * decode schedules are built on the first decode of an erasure pattern.
+     */
+    static final long PAIR_VISITS_MAX = 1L << 24;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    /** Plane written by each step: a stripe plane, or {@link #temporaryBase} + t for temporary t. */
     private final int[] outputPlanes;
+
+    /** Planes XORed by each step, in the same numbering as {@link #outputPlanes}. */
     private final int[][] sourcePlanes;
+
     private final boolean accumulate;
 
-    private XorSchedule(int[] outputPlanes, int[][] sourcePlanes, boolean accumulate) {
+    /** Index of temporary 0; every stripe plane index is below it. */
+    private final int temporaryBase;
+
+    private final int temporaryCount;
+
+    private XorSchedule(
+            int[] outputPlanes, int[][] sourcePlanes, boolean accumulate, int temporaryBase, int temporaryCount) {
         if (outputPlanes.length != sourcePlanes.length) {
             throw new IllegalStateException(
                     outputPlanes.length + " output planes but " + sourcePlanes.length + " source lists");
@@ -23,39 +49,175 @@ final class XorSchedule {
         this.outputPlanes = outputPlanes;
         this.sourcePlanes = sourcePlanes;
         this.accumulate = accumulate;
+        this.temporaryBase = temporaryBase;
+        this.temporaryCount = temporaryCount;
     }
 
     /**
      * Returns a schedule that sets each output plane {@code outputPlanes[o]} to the XOR of the planes in
      * the bit set {@code sourceSets[o]}.
      *
-     * <p>An output may start from an output computed before it when their source sets differ in fewer
-     * planes than the output has sources (Jerasure's "smart" scheduling, Plank 2008), so outputs must not
-     * overlap inputs.
+     * <p>Two reductions of the XOR count run at build time, so outputs must not overlap inputs:
+     *
+     * <ul>
+     *   <li>An output may start from an output computed before it when their source sets differ in fewer
+     *       planes than the output has sources (Jerasure's "smart" scheduling, Plank 2008).
+     *   <li>Common subexpressions are computed once into temporaries: while some pair of planes occurs
+     *       together in {@value CommonSubexpressions#PAIR_USES_MIN} or more lists, the most frequent pair becomes a temporary that replaces it
+     *       (Paar's greedy heuristic, "Optimized arithmetic for Reed-Solomon encoders", ISIT 1997; cf.
+     *       Plank, Schuman and Robison, "Heuristics for optimizing matrix-based erasure codes for fault-
+     *       tolerant storage systems", DSN 2012). A temporary used only once is then folded back into its
+     *       user, so temporaries XOR as many sources as they need and none is stored for nothing.
+     * </ul>
      */
     static XorSchedule overwriting(int[] outputPlanes, long[][] sourceSets) {
-        int[][] sources = new int[outputPlanes.length][];
-        for (int o = 0; o < outputPlanes.length; o++) {
-            int base = -1;
+        int outputCount = outputPlanes.length;
+        int temporaryBase = outputCount == 0 ? 0 : Long.SIZE * sourceSets[0].length;
+        int[] base = new int[outputCount];
+        int[][] rows = new int[outputCount][];
+        for (int o = 0; o < outputCount; o++) {
+            base[o] = -1;
             int bestCount = bitCount(sourceSets[o]);
             for (int earlier = 0; earlier < o; earlier++) {
                 int count = 1 + differenceCount(sourceSets[o], sourceSets[earlier]);
                 if (count < bestCount) {
                     bestCount = count;
-                    base = earlier;
+                    base[o] = earlier;
                 }
             }
-            if (base < 0) {
-                sources[o] = members(sourceSets[o], -1);
+            if (base[o] < 0) {
+                rows[o] = members(sourceSets[o], -1);
             } else {
                 long[] difference = sourceSets[o].clone();
                 for (int word = 0; word < difference.length; word++) {
-                    difference[word] ^= sourceSets[base][word];
+                    difference[word] ^= sourceSets[base[o]][word];
                 }
-                sources[o] = members(difference, outputPlanes[base]);
+                rows[o] = members(difference, -1);
             }
         }
-        return new XorSchedule(outputPlanes.clone(), sources, /* accumulate= */ false);
+        CommonSubexpressions cse = new CommonSubexpressions(rows, temporaryBase);
+        int[][] temporaries = cse.temporaries();
+        int[][] reducedRows = cse.rows();
+
+        for (int o = 0; o < outputCount; o++) {
+            if (base[o] >= 0) {
+                int[] row = reducedRows[o];
+                int[] withBase = new int[row.length + 1];
+                withBase[0] = outputPlanes[base[o]];
+                System.arraycopy(row, 0, withBase, 1, row.length);
+                reducedRows[o] = withBase;
+            }
+        }
+        return ordered(outputPlanes, reducedRows, temporaries, temporaryBase);
+    }
+
+    /**
+     * Orders the steps so that each temporary is computed just before the first step that needs it,
+     * and gives temporaries scratch slots that are reused once their last reader has run, which keeps
+     * the scratch planes few and warm.
+     */
+    private static XorSchedule ordered(int[] outputPlanes, int[][] rows, int[][] temporaries, int temporaryBase) {
+        int temporaryCount = temporaries.length;
+        int stepCount = temporaryCount + outputPlanes.length;
+        int[] stepTemporary = new int[stepCount]; // temporary computed by each step, or -1 for an output
+        int[][] stepSources = new int[stepCount][];
+        int[] stepOutput = new int[stepCount];
+        boolean[] scheduled = new boolean[temporaryCount];
+        int next = 0;
+        int[] stack = new int[temporaryCount + 1];
+        for (int o = 0; o < outputPlanes.length; o++) {
+            for (int source : rows[o]) {
+                next = scheduleTemporary(
+                        source, temporaries, temporaryBase, scheduled, stepTemporary, stepSources, next, stack);
+            }
+            stepTemporary[next] = -1;
+            stepOutput[next] = outputPlanes[o];
+            stepSources[next++] = rows[o];
+        }
+        int[] lastRead = new int[temporaryCount];
+        for (int step = 0; step < stepCount; step++) {
+            for (int source : stepSources[step]) {
+                if (source >= temporaryBase) {
+                    lastRead[source - temporaryBase] = step;
+                }
+            }
+        }
+        int[] slotOf = new int[temporaryCount];
+        boolean[] slotBusy = new boolean[temporaryCount];
+        int slotCount = 0;
+        int[] targets = new int[stepCount];
+        int[][] sources = new int[stepCount][];
+        for (int step = 0; step < stepCount; step++) {
+            int[] stepSource = stepSources[step];
+            int[] mapped = new int[stepSource.length];
+            for (int i = 0; i < mapped.length; i++) {
+                int source = stepSource[i];
+                mapped[i] = source < temporaryBase ? source : temporaryBase + slotOf[source - temporaryBase];
+            }
+            sources[step] = mapped;
+            int temporary = stepTemporary[step];
+            if (temporary < 0) {
+                targets[step] = stepOutput[step];
+            } else {
+                int slot = 0;
+                while (slotBusy[slot]) {
+                    slot++;
+                }
+                slotBusy[slot] = true;
+                slotOf[temporary] = slot;
+                slotCount = Math.max(slotCount, slot + 1);
+                targets[step] = temporaryBase + slot;
+            }
+            for (int source : stepSource) {
+                if (source >= temporaryBase && lastRead[source - temporaryBase] == step) {
+                    slotBusy[slotOf[source - temporaryBase]] = false;
+                }
+            }
+        }
+        return new XorSchedule(targets, sources, /* accumulate= */ false, temporaryBase, slotCount);
+    }
+
+    /**
+     * Appends the steps computing plane {@code source}, if it is a temporary not yet scheduled, after
+     * those of the temporaries it reads; returns the next free step index.
+     */
+    private static int scheduleTemporary(
+            int source,
+            int[][] temporaries,
+            int temporaryBase,
+            boolean[] scheduled,
+            int[] stepTemporary,
+            int[][] stepSources,
+            int next,
+            int[] stack) {
+        if (source < temporaryBase || scheduled[source - temporaryBase]) {
+            return next;
+        }
+        // Depth-first over the temporaries' sources without recursion: a temporary is appended once
+        // every temporary it reads has been.
+        int depth = 0;
+        stack[depth++] = source - temporaryBase;
+        while (depth > 0) {
+            int temporary = stack[depth - 1];
+            int pending = -1;
+            for (int read : temporaries[temporary]) {
+                if (read >= temporaryBase && !scheduled[read - temporaryBase]) {
+                    pending = read - temporaryBase;
+                    break;
+                }
+            }
+            if (pending >= 0) {
+                stack[depth++] = pending;
+                continue;
+            }
+            depth--;
+            if (!scheduled[temporary]) {
+                scheduled[temporary] = true;
+                stepTemporary[next] = temporary;
+                stepSources[next++] = temporaries[temporary];
+            }
+        }
+        return next;
     }
 
     /**
@@ -67,7 +229,7 @@ final class XorSchedule {
         for (int o = 0; o < outputPlanes.length; o++) {
             sources[o] = members(sourceSets[o], -1);
         }
-        return new XorSchedule(outputPlanes.clone(), sources, /* accumulate= */ true);
+        return new XorSchedule(outputPlanes.clone(), sources, /* accumulate= */ true, 0, 0);
     }
 
     /**
@@ -105,52 +267,56 @@ final class XorSchedule {
      * {@code p < 8 * low.length}, else plane {@code p - 8 * low.length} of {@code high}.
      */
     void run(long[][][] low, long[][][] high) {
-        int lowPlaneCount = low.length * PLANES_PER_SECTOR;
+        int stripePlaneCount = PLANES_PER_SECTOR * (low.length + (high == null ? 0 : high.length));
+        if (stripePlaneCount > temporaryBase && temporaryCount > 0) {
+            throw new IllegalArgumentException(stripePlaneCount + " stripe planes overlap the temporaries");
+        }
+        Workspace workspace = WORKSPACE.get();
+        long[][] planes = workspace.planes(Math.max(stripePlaneCount, temporaryBase) + temporaryCount);
+        int next = 0;
+        for (long[][] sector : low) {
+            for (int b = 0; b < PLANES_PER_SECTOR; b++) {
+                planes[next++] = sector[b];
+            }
+        }
+        if (high != null) {
+            for (long[][] sector : high) {
+                for (int b = 0; b < PLANES_PER_SECTOR; b++) {
+                    planes[next++] = sector[b];
+                }
+            }
+        }
+        System.arraycopy(workspace.scratch(temporaryCount), 0, planes, temporaryBase, temporaryCount);
+        try {
+            runSteps(planes);
+        } finally {
+            // Drop the caller's planes so the workspace keeps no stripe alive.
+            Arrays.fill(planes, 0, stripePlaneCount, null);
+        }
+    }
+
+    private void runSteps(long[][] planes) {
         for (int o = 0; o < outputPlanes.length; o++) {
-            long[] d = plane(outputPlanes[o], low, high, lowPlaneCount);
+            long[] d = planes[outputPlanes[o]];
             int[] s = sourcePlanes[o];
             int next = 0;
             if (!accumulate) {
                 next = Math.min(s.length, 4);
                 switch (next) {
                     case 0 -> PlaneXor.zero(d);
-                    case 1 -> PlaneXor.set1(d, plane(s[0], low, high, lowPlaneCount));
-                    case 2 ->
-                        PlaneXor.set2(d, plane(s[0], low, high, lowPlaneCount), plane(s[1], low, high, lowPlaneCount));
-                    case 3 ->
-                        PlaneXor.set3(
-                                d,
-                                plane(s[0], low, high, lowPlaneCount),
-                                plane(s[1], low, high, lowPlaneCount),
-                                plane(s[2], low, high, lowPlaneCount));
-                    default ->
-                        PlaneXor.set4(
-                                d,
-                                plane(s[0], low, high, lowPlaneCount),
-                                plane(s[1], low, high, lowPlaneCount),
-                                plane(s[2], low, high, lowPlaneCount),
-                                plane(s[3], low, high, lowPlaneCount));
+                    case 1 -> PlaneXor.set1(d, planes[s[0]]);
+                    case 2 -> PlaneXor.set2(d, planes[s[0]], planes[s[1]]);
+                    case 3 -> PlaneXor.set3(d, planes[s[0]], planes[s[1]], planes[s[2]]);
+                    default -> PlaneXor.set4(d, planes[s[0]], planes[s[1]], planes[s[2]], planes[s[3]]);
                 }
             }
             for (; next + 4 <= s.length; next += 4) {
-                PlaneXor.xor4(
-                        d,
-                        plane(s[next], low, high, lowPlaneCount),
-                        plane(s[next + 1], low, high, lowPlaneCount),
-                        plane(s[next + 2], low, high, lowPlaneCount),
-                        plane(s[next + 3], low, high, lowPlaneCount));
+                PlaneXor.xor4(d, planes[s[next]], planes[s[next + 1]], planes[s[next + 2]], planes[s[next + 3]]);
             }
             switch (s.length - next) {
-                case 1 -> PlaneXor.xor1(d, plane(s[next], low, high, lowPlaneCount));
-                case 2 ->
-                    PlaneXor.xor2(
-                            d, plane(s[next], low, high, lowPlaneCount), plane(s[next + 1], low, high, lowPlaneCount));
-                case 3 ->
-                    PlaneXor.xor3(
-                            d,
-                            plane(s[next], low, high, lowPlaneCount),
-                            plane(s[next + 1], low, high, lowPlaneCount),
-                            plane(s[next + 2], low, high, lowPlaneCount));
+                case 1 -> PlaneXor.xor1(d, planes[s[next]]);
+                case 2 -> PlaneXor.xor2(d, planes[s[next]], planes[s[next + 1]]);
+                case 3 -> PlaneXor.xor3(d, planes[s[next]], planes[s[next + 1]], planes[s[next + 2]]);
                 default -> {}
             }
         }
@@ -177,12 +343,32 @@ final class XorSchedule {
         }
     }
 
-    private static long[] plane(int index, long[][][] low, long[][][] high, int lowPlaneCount) {
-        if (index < lowPlaneCount) {
-            return low[index >>> 3][index & 7];
+    /**
+     * A thread's planes table: the stripe's planes by index during a run, then the temporaries, which
+     * live in scratch planes the workspace owns. Both grow on demand and are then reused, so runs
+     * allocate nothing.
+     */
+    private static final class Workspace {
+        private long[][] planes = new long[0][];
+        private long[][] scratch = new long[0][];
+
+        long[][] planes(int count) {
+            if (planes.length < count) {
+                planes = new long[count][];
+            }
+            return planes;
         }
-        int highIndex = index - lowPlaneCount;
-        return high[highIndex >>> 3][highIndex & 7];
+
+        long[][] scratch(int count) {
+            if (scratch.length < count) {
+                long[][] grown = Arrays.copyOf(scratch, count);
+                for (int t = scratch.length; t < count; t++) {
+                    grown[t] = new long[CauchyCode.PLANE_SIZE_LONGS];
+                }
+                scratch = grown;
+            }
+            return scratch;
+        }
     }
 
     private static int bitCount(long[] set) {
