@@ -86,7 +86,8 @@ public final class ArrayThroughput {
             }
             AttestationVerifier verifier =
                     new AttestationVerifier(policy.build(), List.of(new SimulatedVerifier(List.of(ca.certificate()))));
-            NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
+            NodeIdentity cache =
+                    NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
             NodeIdentity operator =
                     NodeIdentity.generate(Role.TABLET_STORE, SimulatedProvider.create(ca, measurement, clock), clock);
             WriterAuthority authority = WriterAuthority.generate();
@@ -123,17 +124,31 @@ public final class ArrayThroughput {
             // Warm up the JIT and the connections with one round of every lane, then measure.
             for (int lane = 0; lane < inFlight; lane++) {
                 written[lane] = array.write(stripes[lane], blobs[lane]).get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-                array.read(stripes[lane], blobBytes, written[lane].shardDigests()).get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                array.read(stripes[lane], blobBytes, written[lane].shardDigests())
+                        .get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             }
-            report("write", blobBytes, inFlight, measure(inFlight, phaseNanos, lane -> array.write(stripes[lane], blobs[lane])
-                    .thenAccept(result -> written[lane] = result)));
-            report("read", blobBytes, inFlight, measure(inFlight, phaseNanos, lane -> array.read(
-                            stripes[lane], blobBytes, written[lane].shardDigests())
-                    .thenAccept(data -> {
-                        if (data.length != blobBytes) {
-                            throw new IllegalStateException("short read: " + data.length);
-                        }
-                    })));
+            report(
+                    "write",
+                    blobBytes,
+                    inFlight,
+                    measure(
+                            inFlight,
+                            phaseNanos,
+                            lane -> array.write(stripes[lane], blobs[lane])
+                                    .thenAccept(result -> written[lane] = result)));
+            report(
+                    "read",
+                    blobBytes,
+                    inFlight,
+                    measure(
+                            inFlight,
+                            phaseNanos,
+                            lane -> array.read(stripes[lane], blobBytes, written[lane].shardDigests())
+                                    .thenAccept(data -> {
+                                        if (data.length != blobBytes) {
+                                            throw new IllegalStateException("short read: " + data.length);
+                                        }
+                                    })));
         }
 
         /** Keeps one operation per lane in flight until the phase ends; returns ops and nanos. */
@@ -146,7 +161,8 @@ public final class ArrayThroughput {
             for (int lane = 0; lane < lanes; lane++) {
                 loops.add(loop(lane, end, ops, operation));
             }
-            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(phaseNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new))
+                    .get(phaseNanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
             return new long[] {ops.get(), System.nanoTime() - start};
         }
 
@@ -167,7 +183,13 @@ public final class ArrayThroughput {
             System.out.printf(
                     Locale.ROOT,
                     "array %s %d+%d mb_per_s=%.1f ops=%d blob_kib=%d in_flight=%d%n",
-                    phase, k, m, megabytesPerSecond, opsAndNanos[0], blobBytes / 1024, inFlight);
+                    phase,
+                    k,
+                    m,
+                    megabytesPerSecond,
+                    opsAndNanos[0],
+                    blobBytes / 1024,
+                    inFlight);
         }
 
         private static void authorize(
