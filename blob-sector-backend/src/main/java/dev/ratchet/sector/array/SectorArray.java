@@ -9,9 +9,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -78,6 +80,8 @@ public final class SectorArray implements AutoCloseable {
     /** The scheduler the array created and so must shut down, or null if the caller gave one. */
     private final ScheduledExecutorService ownedScheduler;
 
+    private final ExecutorService ownedExecutor;
+
     private final Object lock = new Object();
 
     /** The slot table, indexed by slot. Guarded by {@link #lock}. */
@@ -90,7 +94,8 @@ public final class SectorArray implements AutoCloseable {
         this.layout = new StripeLayout(builder.dataSlotCount, builder.paritySlotCount);
         this.code = CauchyCode.create(builder.dataSlotCount, builder.paritySlotCount);
         this.calls = new SlotCalls(scheduler, builder.callTimeoutMillis, builder.faultListener);
-        this.executor = builder.executor;
+        this.ownedExecutor = builder.executor == null ? newCodecPool() : null;
+        this.executor = builder.executor == null ? ownedExecutor : builder.executor;
         this.nanoTicker = builder.nanoTicker;
         this.stripesPerBatch = Math.min(builder.stripesPerRequestMax, builder.stripesInFlightMax);
         this.stripesInFlightMax = builder.stripesInFlightMax;
@@ -280,6 +285,18 @@ public final class SectorArray implements AutoCloseable {
         if (ownedScheduler != null) {
             ownedScheduler.shutdownNow();
         }
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdownNow();
+        }
+    }
+
+    private static ExecutorService newCodecPool() {
+        AtomicInteger threads = new AtomicInteger();
+        return Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
+            Thread thread = new Thread(runnable, "sector-array-codec-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     private Slot startRebuild(int slot, SectorDevice newDevice) {
@@ -411,7 +428,7 @@ public final class SectorArray implements AutoCloseable {
         private int stripesInFlightMax = STRIPES_IN_FLIGHT_MAX_DEFAULT;
         private long callTimeoutMillis = CALL_TIMEOUT_MILLIS_DEFAULT;
         private ScheduledExecutorService scheduler;
-        private Executor executor = ForkJoinPool.commonPool();
+        private Executor executor;
         private LongSupplier nanoTicker = System::nanoTime;
         private Consumer<ShardFault> faultListener = fault -> {};
 
@@ -474,7 +491,11 @@ public final class SectorArray implements AutoCloseable {
             return this;
         }
 
-        /** Sets the executor for encoding, decoding and digests; by default the common fork-join pool. */
+        /**
+         * Sets the executor for encoding, decoding and digests; by default the array owns a fixed
+         * pool with one daemon thread per processor and stops it on close. (Not the common pool: where
+         * its parallelism is 1, as on two cores, CompletableFuture swaps it for a new thread per task.)
+         */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
