@@ -59,7 +59,8 @@ import java.util.stream.Stream;
  * timed. A write is one tablet moved to a new version; latency is one commit entry's round trip.
  *
  * <p>Prints one line per configuration: {@code commit entries=<single|batched> submitters=<N>
- * writes_per_s=<x> p50_ms=<x> p99_ms=<x>}. Usage: {@code CommitLoad [--quick]}. INSECURE: the
+ * writes_per_s=<x> p50_ms=<x> p99_ms=<x>}. Usage: {@code CommitLoad [--quick] [--only
+ * single|batched:SUBMITTERS]}. INSECURE: the
  * simulated TEE platform; figures are what one machine's cores achieve with three replicas and
  * every client sharing them, not what a network of TEEs would.
  */
@@ -82,7 +83,11 @@ public final class CommitLoad {
 
     /** Runs every configuration and prints its line. */
     public static void main(String[] args) throws Exception {
-        boolean quick = Arrays.asList(args).contains("--quick");
+        List<String> options = Arrays.asList(args);
+        boolean quick = options.contains("--quick");
+        // --only ENTRIES:SUBMITTERS (e.g. single:1) runs one configuration, for profiling.
+        int only = options.indexOf("--only");
+        String onlyConfiguration = only >= 0 && only + 1 < args.length ? args[only + 1] : null;
         Duration measure = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(15);
         Duration warmup = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
         try (Group group = Group.start()) {
@@ -93,6 +98,10 @@ public final class CommitLoad {
             run(group, submitters, 16, 1, warmup);
             for (int tablets : new int[] {1, BATCH_TABLETS}) {
                 for (int count : SUBMITTERS) {
+                    String name = (tablets == 1 ? "single" : "batched") + ":" + count;
+                    if (onlyConfiguration != null && !onlyConfiguration.equals(name)) {
+                        continue;
+                    }
                     Figures figures = run(group, submitters, count, tablets, measure);
                     System.out.printf(
                             Locale.ROOT,
