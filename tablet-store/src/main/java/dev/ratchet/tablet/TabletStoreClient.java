@@ -9,6 +9,8 @@ import dev.ratchet.tablet.proto.QueryResult;
 import dev.ratchet.tablet.proto.Result;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A typed client of the tablet store: submits {@link Command}s and runs linearizable {@link
@@ -43,6 +45,21 @@ public final class TabletStoreClient implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new IOException("the tablet store answered a command with bytes that are not a Result", e);
         }
+    }
+
+    /**
+     * Submits {@code command} without blocking; see {@link RaftGroupClient#submitAsync} for the
+     * ordering and the failures the future may complete with.
+     */
+    public CompletableFuture<Result> submitAsync(Command command) {
+        return group.submitAsync(command.toByteArray()).thenApply(answer -> {
+            try {
+                return Result.parseFrom(answer);
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(
+                        new IOException("the tablet store answered a command with bytes that are not a Result", e));
+            }
+        });
     }
 
     /**

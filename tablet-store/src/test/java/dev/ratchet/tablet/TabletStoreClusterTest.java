@@ -105,11 +105,11 @@ class TabletStoreClusterTest {
     }
 
     @Test
-    void sameRequestIdTwice_isAppliedOnce_andTheSecondIsReplayed() throws IOException {
+    void sameRequestIdTwice_asyncThenBlocking_isAppliedOnce_andTheSecondIsReplayed() throws IOException {
         long tabletId = tabletForKey().getTabletId();
         Command command = commitCommand(tabletId, 0);
 
-        Result first = client.submit(command);
+        Result first = client.submitAsync(command).join();
         Result second = client.submit(command);
 
         assertEquals(CommitTabletsResult.Status.OK, first.getCommitTablets().getStatus(), first.toString());
