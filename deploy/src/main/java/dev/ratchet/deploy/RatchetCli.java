@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = RatchetCli.Version.class,
         description = "Ratchet, a confidential, rollback-proof key-value store.",
-        subcommands = {AttestCommand.class, SectorServerCommand.class})
+        subcommands = {AttestCommand.class, SectorServerCommand.class, TabletStoreCommand.class, RaftCommand.class})
 public final class RatchetCli implements Runnable {
     /** Exit code of a usage error (picocli's default, kept explicit because scripts depend on it). */
     static final int EXIT_USAGE = 2;
@@ -35,10 +35,26 @@ public final class RatchetCli implements Runnable {
     static CommandLine newCommandLine() {
         CommandLine commandLine = new CommandLine(new RatchetCli());
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-            line.getErr().println("error: " + exception.getMessage());
+            line.getErr().println("error: " + firstLine(exception.getMessage()));
+            Throwable root = exception;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root != exception) {
+                line.getErr().println("cause: " + firstLine(root.getMessage()));
+            }
             return 1;
         });
         return commandLine;
+    }
+
+    // Some library messages embed a whole status dump with a stack trace; an operator needs the gist.
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
     }
 
     @Override

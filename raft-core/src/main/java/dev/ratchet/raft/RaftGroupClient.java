@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -81,6 +83,38 @@ public final class RaftGroupClient implements AutoCloseable {
                 RaftUnavailableException.Outcome.UNKNOWN,
                 () -> client.io().send(message(LogEnvelope.COMMAND.wrap(command))));
         return content(reply);
+    }
+
+    /**
+     * Submits {@code command} without blocking a thread per call; the future completes with the
+     * application's result once a majority committed it and the leader applied it.
+     *
+     * <p>Commands submitted through one client are sent over one ordered stream and applied in
+     * submission order; a blocking {@link #submit} opens a stream per call instead, which costs
+     * more CPU per command when many are in flight.
+     *
+     * <p>The future fails with {@link RaftUnavailableException} (outcome {@code UNKNOWN}) if no
+     * leader answered within the retry budget, or with an {@link IOException} if the group
+     * refused the request.
+     */
+    public CompletableFuture<byte[]> submitAsync(byte[] command) {
+        return client.async().send(message(LogEnvelope.COMMAND.wrap(command))).handle((reply, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                if (cause instanceof StateMachineException refused) {
+                    throw new CompletionException(refused);
+                }
+                throw new CompletionException(
+                        new RaftUnavailableException("submit", RaftUnavailableException.Outcome.UNKNOWN, cause));
+            }
+            if (!reply.isSuccess()) {
+                throw new CompletionException(
+                        new IOException("submit failed: " + reply.getException(), reply.getException()));
+            }
+            return content(reply);
+        });
     }
 
     /**

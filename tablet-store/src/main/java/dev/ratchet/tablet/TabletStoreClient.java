@@ -1,0 +1,89 @@
+package dev.ratchet.tablet;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.ratchet.raft.RaftGroupClient;
+import dev.ratchet.raft.RaftUnavailableException;
+import dev.ratchet.tablet.proto.Command;
+import dev.ratchet.tablet.proto.Query;
+import dev.ratchet.tablet.proto.QueryResult;
+import dev.ratchet.tablet.proto.Result;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * A typed client of the tablet store: submits {@link Command}s and runs linearizable {@link
+ * Query}s over a {@link RaftGroupClient} of the group {@link TabletStoreNode#GROUP_ID}.
+ *
+ * <p><b>Retries.</b> The group client retries within a bounded budget and keeps the Raft call id,
+ * so the servers' retry cache absorbs a quick retry. Past that, the command's request id makes a
+ * resubmission safe: the state machine returns the recorded result with {@code replayed} set,
+ * without applying again. So when {@link #submit} throws {@link RaftUnavailableException} with
+ * outcome {@code UNKNOWN}, resubmit the <em>same</em> command, never a rebuilt one.
+ *
+ * <p>Thread-safe; closing it closes the group client.
+ */
+public final class TabletStoreClient implements AutoCloseable {
+    private final RaftGroupClient group;
+
+    /** Returns a client over {@code group}, which must be a client of {@link TabletStoreNode#GROUP_ID}. */
+    public TabletStoreClient(RaftGroupClient group) {
+        this.group = Objects.requireNonNull(group, "group");
+    }
+
+    /**
+     * Submits {@code command} and returns its result once committed and applied.
+     *
+     * @throws RaftUnavailableException if no leader answered in the retry budget
+     * @throws IOException if the group refused the request, or answered bytes that are not a result
+     */
+    public Result submit(Command command) throws IOException {
+        byte[] answer = group.submit(command.toByteArray());
+        try {
+            return Result.parseFrom(answer);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("the tablet store answered a command with bytes that are not a Result", e);
+        }
+    }
+
+    /**
+     * Submits {@code command} without blocking; see {@link RaftGroupClient#submitAsync} for the
+     * ordering and the failures the future may complete with.
+     */
+    public CompletableFuture<Result> submitAsync(Command command) {
+        return group.submitAsync(command.toByteArray()).thenApply(answer -> {
+            try {
+                return Result.parseFrom(answer);
+            } catch (InvalidProtocolBufferException e) {
+                throw new CompletionException(
+                        new IOException("the tablet store answered a command with bytes that are not a Result", e));
+            }
+        });
+    }
+
+    /**
+     * Runs {@code query} linearizably: it sees every command committed before it was sent.
+     *
+     * @throws RaftUnavailableException if no leader answered in the retry budget
+     * @throws IOException if the group refused the request, or answered bytes that are not a result
+     */
+    public QueryResult query(Query query) throws IOException {
+        byte[] answer = group.query(query.toByteArray());
+        try {
+            return QueryResult.parseFrom(answer);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("the tablet store answered a query with bytes that are not a QueryResult", e);
+        }
+    }
+
+    /** Returns the node id of the current leader, confirmed by a linearizable read. */
+    public String leader() throws IOException {
+        return group.leader();
+    }
+
+    @Override
+    public void close() throws IOException {
+        group.close();
+    }
+}
