@@ -166,6 +166,31 @@ class AttestationVerifierTest {
         assertArrayEquals(first.certificate().getEncoded(), second.certificate().getEncoded());
     }
 
+    @Test
+    void simulatedCa_concurrentLoadOrCreate_agreeOnOneCa(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<SimulatedCa>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                results.add(pool.submit(() -> SimulatedCa.loadOrCreate(dir, clock)));
+            }
+            byte[] first = results.get(0)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .certificate()
+                    .getEncoded();
+            for (java.util.concurrent.Future<SimulatedCa> result : results) {
+                assertArrayEquals(
+                        first,
+                        result.get(30, java.util.concurrent.TimeUnit.SECONDS)
+                                .certificate()
+                                .getEncoded());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     interface Call {
         Object run() throws AttestationException;
     }

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.math.BigInteger;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -57,6 +60,7 @@ public final class SimulatedCa {
     private static final Duration MACHINE_VALIDITY = Duration.ofDays(365);
     private static final String CERTIFICATE_FILE = "simulated-ca.pem";
     private static final String KEY_FILE = "simulated-ca-key.pem";
+    private static final String LOCK_FILE = ".lock";
 
     private final KeyPair keyPair;
     private final X509Certificate certificate;
@@ -94,22 +98,29 @@ public final class SimulatedCa {
      *
      * <p>A development cluster shares one CA between its processes through this directory.
      */
-    public static SimulatedCa loadOrCreate(Path directory, Clock clock) throws IOException {
+    // Synchronized as well: a file lock excludes other processes, not other threads of this one.
+    public static synchronized SimulatedCa loadOrCreate(Path directory, Clock clock) throws IOException {
         Path certificateFile = directory.resolve(CERTIFICATE_FILE);
         Path keyFile = directory.resolve(KEY_FILE);
-        if (Files.exists(certificateFile) && Files.exists(keyFile)) {
-            return load(certificateFile, keyFile, clock);
-        }
-        SimulatedCa ca = create(clock);
         Files.createDirectories(directory);
-        Files.writeString(keyFile, ca.privateKeyPem(), StandardCharsets.US_ASCII);
-        try {
-            Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system; the key is simulated and insecure by definition anyway.
+        // Processes of one development cluster start together; an exclusive lock on a file in the
+        // directory makes exactly one of them create the CA and the others load it.
+        try (FileChannel lockFile = FileChannel.open(
+                        directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock ignored = lockFile.lock()) {
+            if (Files.exists(certificateFile) && Files.exists(keyFile)) {
+                return load(certificateFile, keyFile, clock);
+            }
+            SimulatedCa ca = create(clock);
+            Files.writeString(keyFile, ca.privateKeyPem(), StandardCharsets.US_ASCII);
+            try {
+                Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // Not a POSIX file system; the key is simulated and insecure by definition anyway.
+            }
+            Files.writeString(certificateFile, ca.certificatePem(), StandardCharsets.US_ASCII);
+            return ca;
         }
-        Files.writeString(certificateFile, ca.certificatePem(), StandardCharsets.US_ASCII);
-        return ca;
     }
 
     /** Returns the path of the root certificate inside a CA directory. */
