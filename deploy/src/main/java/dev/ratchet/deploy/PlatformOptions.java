@@ -21,7 +21,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * The attestation options shared by the tablet-store and raft commands: where this process's
+ * The attestation options shared by the sector-server, tablet-store and raft commands: where this process's
  * evidence comes from and which peer measurements it accepts.
  *
  * <p>On the simulated platform (INSECURE, needs {@code --allow-simulated}) this build's own code

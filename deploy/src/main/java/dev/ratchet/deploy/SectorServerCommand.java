@@ -1,16 +1,7 @@
 package dev.ratchet.deploy;
 
 import dev.ratchet.attestation.AttestationException;
-import dev.ratchet.attestation.AttestationPolicy;
-import dev.ratchet.attestation.AttestationVerifier;
-import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
-import dev.ratchet.attestation.sevsnp.ConfigFsTsmProvider;
-import dev.ratchet.attestation.sevsnp.SevSnpVerifier;
-import dev.ratchet.attestation.simulated.CodeMeasurement;
-import dev.ratchet.attestation.simulated.SimulatedCa;
-import dev.ratchet.attestation.simulated.SimulatedProvider;
-import dev.ratchet.attestation.simulated.SimulatedVerifier;
 import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.WriterAuthority;
 import java.io.IOException;
@@ -20,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -48,7 +38,7 @@ final class SectorServerCommand implements Callable<Integer> {
     /** An authority key file is one PEM public key; anything this large is not one. */
     static final long KEY_FILE_BYTES_MAX = 64 * 1024;
 
-    private static final Role[] PEER_ROLES = {Role.CACHE, Role.TABLET_STORE, Role.CLIENT};
+    private static final List<Role> PEER_ROLES = List.of(Role.CACHE, Role.TABLET_STORE, Role.CLIENT);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,29 +56,8 @@ final class SectorServerCommand implements Callable<Integer> {
             description = "PEM public key of the writer authority that signs authorized-writer sets.")
     Path authorityKeyFile;
 
-    @Option(
-            names = "--platform",
-            required = true,
-            paramLabel = "simulated|sev-snp",
-            description = "Where this server's evidence comes from.")
-    String platformName;
-
-    @Option(
-            names = "--sim-ca",
-            paramLabel = "DIR",
-            description = "Directory of the local simulated CA (default: ${DEFAULT-VALUE}).")
-    Path simulatedCaDirectory = DevelopmentDefaults.simulatedCaDirectory();
-
-    @Option(
-            names = "--allow-simulated",
-            description = "Run on, and accept peers from, the INSECURE simulated platform.")
-    boolean allowSimulated;
-
-    @Option(
-            names = "--allow-measurement",
-            paramLabel = "ROLE=HEX",
-            description = "Also allow this measurement for a peer role (cache, tablet-store or client); repeatable.")
-    List<String> extraMeasurements = new ArrayList<>();
+    @CommandLine.Mixin
+    PlatformOptions platformOptions;
 
     @Override
     public Integer call() throws IOException, AttestationException {
@@ -102,10 +71,8 @@ final class SectorServerCommand implements Callable<Integer> {
             throw usage("--sectors must be 1.." + SectorServer.CAPACITY_SECTORS_MAX + ", not " + sectors);
         }
         PublicKey authorityKey = readAuthorityKey();
-        AttestationPolicy.Builder policy = AttestationPolicy.builder();
-        addExtraMeasurements(policy);
         Clock clock = Clock.systemUTC();
-        Platform platform = platform(policy, clock);
+        PlatformOptions.Platform platform = platformOptions.platform(Role.SECTOR, PEER_ROLES, clock);
         SectorServer server = start(platform, authorityKey, host, port, clock);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sector-server-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
@@ -120,40 +87,8 @@ final class SectorServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The identity this server runs as and the verifier it checks peers with. */
-    private record Platform(NodeIdentity identity, AttestationVerifier verifier) {}
-
-    private Platform platform(AttestationPolicy.Builder policy, Clock clock) throws IOException, AttestationException {
-        if ("simulated".equals(platformName)) {
-            if (!allowSimulated) {
-                throw usage("--platform simulated is INSECURE (no TEE protects anything); pass --allow-simulated");
-            }
-            SimulatedCa ca = SimulatedCa.loadOrCreate(simulatedCaDirectory, clock);
-            CodeMeasurement measurement = CodeMeasurement.ofRunningCode();
-            for (Role role : PEER_ROLES) {
-                policy.allowMeasurement(role, measurement.forRole(role));
-            }
-            NodeIdentity identity =
-                    NodeIdentity.generate(Role.SECTOR, SimulatedProvider.create(ca, measurement, clock), clock);
-            AttestationVerifier verifier = new AttestationVerifier(
-                    policy.allowSimulated(true).build(), List.of(new SimulatedVerifier(List.of(ca.certificate()))));
-            return new Platform(identity, verifier);
-        }
-        if ("sev-snp".equals(platformName)) {
-            if (extraMeasurements.isEmpty()) {
-                throw usage("--platform sev-snp needs at least one --allow-measurement for its peers");
-            }
-            if (!Files.isDirectory(ConfigFsTsmProvider.DEFAULT_ROOT)) {
-                throw new IllegalStateException(ConfigFsTsmProvider.DEFAULT_ROOT
-                        + " is missing: this is not an SEV-SNP guest with configfs-tsm (Linux 6.7+, configfs mounted)");
-            }
-            NodeIdentity identity = NodeIdentity.generate(Role.SECTOR, new ConfigFsTsmProvider(), clock);
-            return new Platform(identity, new AttestationVerifier(policy.build(), List.of(new SevSnpVerifier())));
-        }
-        throw usage("--platform must be simulated or sev-snp, not '" + platformName + "'");
-    }
-
-    private SectorServer start(Platform platform, PublicKey authorityKey, String host, int port, Clock clock)
+    private SectorServer start(
+            PlatformOptions.Platform platform, PublicKey authorityKey, String host, int port, Clock clock)
             throws IOException {
         try {
             return SectorServer.builder(platform.identity(), platform.verifier(), authorityKey)
@@ -167,21 +102,6 @@ final class SectorServerCommand implements Callable<Integer> {
                     "cannot allocate " + sectors + " sectors (" + sectors * SectorServer.SECTOR_BYTES
                             + " bytes) off-heap; raise -XX:MaxDirectMemorySize in RATCHET_JAVA_OPTS",
                     e);
-        }
-    }
-
-    private void addExtraMeasurements(AttestationPolicy.Builder policy) {
-        for (String entry : extraMeasurements) {
-            int equals = entry.indexOf('=');
-            if (equals <= 0) {
-                throw usage("--allow-measurement must be ROLE=HEX, not '" + entry + "'");
-            }
-            try {
-                Role role = Role.fromWireName(entry.substring(0, equals));
-                policy.allowMeasurement(role, entry.substring(equals + 1));
-            } catch (IllegalArgumentException e) {
-                throw usage("--allow-measurement " + entry + ": " + e.getMessage());
-            }
         }
     }
 
