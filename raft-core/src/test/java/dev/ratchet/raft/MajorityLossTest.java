@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,24 @@ class MajorityLossTest {
             // Two more die: two of four members are left, short of a majority of three.
             List<RaftNode> live = cluster.liveMembers();
             assertEquals(4, live.size());
+            // Followers learn the commit index one heartbeat late; let every survivor catch up so
+            // that what the minority holds afterwards can only change by committing something new.
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "the four members to agree on the commit index",
+                    () -> live.stream()
+                                            .mapToLong(MajorityLossTest::committedIndex)
+                                            .distinct()
+                                            .count()
+                                    == 1
+                            && live.stream()
+                                            .mapToLong(n -> n.division()
+                                                    .orElseThrow()
+                                                    .getInfo()
+                                                    .getLastAppliedIndex())
+                                            .min()
+                                            .getAsLong()
+                                    >= committedIndex(live.get(0)));
             live.get(0).close();
             live.get(1).close();
             List<RaftNode> minority = List.of(live.get(2), live.get(3));
