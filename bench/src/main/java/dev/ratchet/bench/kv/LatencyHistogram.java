@@ -57,7 +57,8 @@ final class LatencyHistogram {
         if (total == 0) {
             throw new IllegalStateException("no latency recorded");
         }
-        long rank = Math.max(1, (long) Math.ceil(percentile / 100 * total));
+        // The epsilon keeps 99.9% of 1000 at rank 999: 99.9 / 100 * 1000 is 999.0000000000001.
+        long rank = Math.max(1, (long) Math.ceil(percentile / 100 * total - 1e-9));
         long seen = 0;
         for (int i = 0; i < snapshot.length; i++) {
             seen += snapshot[i];
