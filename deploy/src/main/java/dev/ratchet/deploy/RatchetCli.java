@@ -34,6 +34,7 @@ public final class RatchetCli implements Runnable {
     /** Returns a configured command line, for main and for tests. */
     static CommandLine newCommandLine() {
         CommandLine commandLine = new CommandLine(new RatchetCli());
+        commandLine.addSubcommand(new dev.ratchet.deploy.bench.KvBenchCommand()); // kept apart: trivial merges
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
             line.getErr().println("error: " + firstLine(exception.getMessage()));
             Throwable root = exception;

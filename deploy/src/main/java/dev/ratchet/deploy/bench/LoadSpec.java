@@ -1,4 +1,4 @@
-package dev.ratchet.bench.kv;
+package dev.ratchet.deploy.bench;
 
 import java.time.Duration;
 

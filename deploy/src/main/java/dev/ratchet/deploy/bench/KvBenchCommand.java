@@ -1,4 +1,4 @@
-package dev.ratchet.bench.kv;
+package dev.ratchet.deploy.bench;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,9 +21,13 @@ import picocli.CommandLine.Option;
  * ops_per_s=<x> p50_ms=<x> p99_ms=<x> p999_ms=<x>}, preceded by {@code errors=<n>} when any
  * operation failed. Progress notes go to stderr. Exit codes: 0 no failures, 1 failures (the result
  * line is still printed when the run got that far), 2 a usage error.
+ *
+ * <p>It lives in {@code deploy}, not in the {@code bench} module, so that it runs on the same class
+ * path as {@code ratchet up}: the simulated platform measures the class path, and the SDK's
+ * development trust admits only cache nodes of its own measurement.
  */
 @Command(
-        name = "ratchet bench",
+        name = "bench",
         mixinStandardHelpOptions = true,
         description = {
             "Drives a running Ratchet cluster (through the client SDK) or etcd (through jetcd) with N",
@@ -114,28 +118,6 @@ public final class KvBenchCommand implements Callable<Integer> {
     KvBenchCommand(TargetFactory targets, Ticker ticker) {
         this.targets = targets;
         this.ticker = ticker;
-    }
-
-    /** Runs {@code ratchet bench} and exits with its code. */
-    public static void main(String[] args) {
-        // Results go to stdout; library logs to stderr and only from WARN up.
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        System.exit(newCommandLine(new KvBenchCommand()).execute(args));
-    }
-
-    /** A command line for {@code command} that reports failures in one line, never a stack trace. */
-    static CommandLine newCommandLine(KvBenchCommand command) {
-        CommandLine commandLine = new CommandLine(command);
-        commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-            line.getErr().println("error: " + LoadGenerator.describe(exception));
-            Throwable cause = exception.getCause();
-            if (cause != null && cause != exception) {
-                line.getErr().println("cause: " + LoadGenerator.describe(cause));
-            }
-            return EXIT_FAILURES;
-        });
-        return commandLine;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.ratchet.bench.kv;
+package dev.ratchet.deploy.bench;
 
 /** A source of monotonic nanoseconds, injected so that tests move time by hand. */
 @FunctionalInterface

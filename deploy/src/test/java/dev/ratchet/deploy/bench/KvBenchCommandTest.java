@@ -1,4 +1,4 @@
-package dev.ratchet.bench.kv;
+package dev.ratchet.deploy.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,7 +109,7 @@ class KvBenchCommandTest {
 
     private int run(String... args) {
         KvBenchCommand command = new KvBenchCommand(this::open, ticker);
-        CommandLine line = KvBenchCommand.newCommandLine(command);
+        CommandLine line = new CommandLine(command);
         line.setOut(new PrintWriter(out, true));
         line.setErr(new PrintWriter(err, true));
         return line.execute(args);

@@ -1,4 +1,4 @@
-package dev.ratchet.bench.kv;
+package dev.ratchet.deploy.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
