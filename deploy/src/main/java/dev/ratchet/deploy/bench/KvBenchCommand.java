@@ -1,6 +1,9 @@
 package dev.ratchet.deploy.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,11 +32,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = {
-            "Drives a running Ratchet cluster (through the client SDK) or etcd (through jetcd) with N",
-            "closed-loop clients, each with one operation in flight, over a fixed keyspace.",
-            "Last line: bench <mix> target=<t> clients=<n> ops_per_s=<x> p50_ms=<x> p99_ms=<x> p999_ms=<x>"
-        })
+        description = "Drives a running Ratchet cluster (through the client SDK) or etcd (through jetcd) with N "
+                + "closed-loop clients, each with one operation in flight, over a fixed keyspace. Last line: "
+                + "bench <mix> target=<t> clients=<n> ops_per_s=<x> p50_ms=<x> p99_ms=<x> p999_ms=<x>")
 public final class KvBenchCommand implements Callable<Integer> {
     /** Exit code of a usage error, as for every ratchet command. */
     static final int EXIT_USAGE = 2;
@@ -41,6 +42,8 @@ public final class KvBenchCommand implements Callable<Integer> {
     static final int EXIT_FAILURES = 1;
     /** How long the preload may take before the run is abandoned: 10,000 puts need seconds. */
     static final Duration PRELOAD_TIMEOUT = Duration.ofMinutes(10);
+    /** The endpoints file of ratchet up is a few lines; a larger file is not ours and is not read. */
+    static final long LOCAL_CLUSTER_FILE_BYTES_MAX = 64 * 1024;
     /** How long to wait after the window for operations in flight; later ones count as failures. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -80,10 +83,9 @@ public final class KvBenchCommand implements Callable<Integer> {
             names = "--endpoints",
             paramLabel = "HOST:PORT",
             split = ",",
-            description = {
-                "Endpoints, comma-separated or repeated. Ratchet: a cache node's client endpoint",
-                "(ratchet up prints it); required. etcd: default http://127.0.0.1:2379."
-            })
+            description = "Endpoints, comma-separated or repeated. Ratchet: cache nodes' client endpoints; default: "
+                    + "those a running ratchet up published in $RATCHET_HOME/local-cluster.endpoints. "
+                    + "etcd: default http://127.0.0.1:2379.")
     List<String> endpoints = new ArrayList<>();
 
     @Option(names = "--keys", paramLabel = "N", description = "Keyspace size. Default: ${DEFAULT-VALUE}.")
@@ -98,10 +100,8 @@ public final class KvBenchCommand implements Callable<Integer> {
     @Option(
             names = "--simulated-ca",
             paramLabel = "DIR",
-            description = {
-                "Ratchet only: the local simulated CA whose INSECURE development evidence to trust.",
-                "Default: $RATCHET_HOME/simulated-ca, or ~/.ratchet/simulated-ca."
-            })
+            description = "Ratchet only: the local simulated CA whose INSECURE development evidence to trust. "
+                    + "Default: $RATCHET_HOME/simulated-ca, or ~/.ratchet/simulated-ca.")
     Path simulatedCaDirectory;
 
     @CommandLine.Spec
@@ -231,17 +231,40 @@ public final class KvBenchCommand implements Callable<Integer> {
         if (targetName().equals("etcd")) {
             return List.of("http://127.0.0.1:2379");
         }
-        throw usage("no endpoint: give --endpoints HOST:PORT, the client endpoint that ratchet up prints");
+        List<String> published = localClusterEndpoints();
+        if (!published.isEmpty()) {
+            return published;
+        }
+        throw usage("no endpoint: give --endpoints HOST:PORT (a cache node's client endpoint), or start ratchet up");
+    }
+
+    /** The endpoints a running {@code ratchet up} published in $RATCHET_HOME; empty if none. */
+    private static List<String> localClusterEndpoints() {
+        Path file = ratchetHome().resolve("local-cluster.endpoints");
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) > LOCAL_CLUSTER_FILE_BYTES_MAX) {
+                return List.of();
+            }
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                    .map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private Path simulatedCa() {
         if (simulatedCaDirectory != null) {
             return simulatedCaDirectory;
         }
+        return ratchetHome().resolve("simulated-ca");
+    }
+
+    /** Where development state lives: {@code $RATCHET_HOME}, or {@code ~/.ratchet}. */
+    private static Path ratchetHome() {
         String home = System.getenv("RATCHET_HOME");
-        Path base =
-                home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ratchet");
-        return base.resolve("simulated-ca");
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".ratchet");
     }
 
     private CommandLine.ParameterException usage(String message) {

@@ -92,7 +92,7 @@ class KvBenchCommandTest {
         assertUsage("value size must be 1..1048576 bytes: 2000000", "--target", "etcd", "--value-size", "2000000");
         assertUsage("keys must be 1..1000000: 0", "--target", "etcd", "--keys", "0");
         assertUsage("--target must be ratchet or etcd, not 'redis'", "--target", "redis", "--endpoints", "h:1");
-        assertUsage("no endpoint: give --endpoints HOST:PORT", "--target", "ratchet");
+        assertUsage("no endpoint: give --endpoints HOST:PORT", "--target", "ratchet", "--endpoints", ",");
         assertUsage("no endpoint", "--endpoints", " ");
         assertUsage("Invalid value for option '--clients'", "--clients", "many");
         assertEquals(List.of(), opened, "no target is opened on a usage error");
