@@ -154,11 +154,11 @@ for _ in $(seq 1 300); do
         break
     fi
     for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || { tail -20 "$work"/etcd-e*.log >&2; fail "an etcd member exited"; }
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work"/etcd-e*.log >&2; fail "an etcd member exited"; }
     done
     sleep 0.1
 done
-((healthy)) || { tail -20 "$work"/etcd-e*.log >&2; fail "etcd was not healthy within 30 s"; }
+((healthy)) || { tail -n 20 "$work"/etcd-e*.log >&2; fail "etcd was not healthy within 30 s"; }
 
 run_all_cases etcd "$etcd_endpoints"
 note "stopping etcd"
@@ -184,12 +184,12 @@ for _ in $(seq 1 3000); do # up to 300 s: it starts and bootstraps several JVMs 
     fi
     [[ -n $ratchet_endpoints ]] && break
     if ! kill -0 "$up_pid" 2>/dev/null; then
-        tail -20 "$work/up.log" "$work/up.err" >&2
+        tail -n 20 "$work/up.log" "$work/up.err" >&2
         fail "ratchet up exited before it printed an endpoint"
     fi
     sleep 0.1
 done
-[[ -n $ratchet_endpoints ]] || { tail -20 "$work/up.log" "$work/up.err" >&2; fail "ratchet up printed no endpoint within 300 s"; }
+[[ -n $ratchet_endpoints ]] || { tail -n 20 "$work/up.log" "$work/up.err" >&2; fail "ratchet up printed no endpoint within 300 s"; }
 note "ratchet endpoints: $ratchet_endpoints"
 
 run_all_cases ratchet "$ratchet_endpoints"
