@@ -171,16 +171,14 @@ mkdir -p "$work/ratchet-home"
 RATCHET_HOME="$work/ratchet-home" deploy/bin/ratchet up >"$work/up.log" 2>"$work/up.err" &
 up_pid=$!
 pids+=("$up_pid")
-note "ratchet up (pid $up_pid): waiting for its client endpoint"
+note "ratchet up (pid $up_pid): waiting for its ready line"
 endpoints_file="$work/ratchet-home/local-cluster.endpoints"
 ratchet_endpoints=""
 for _ in $(seq 1 3000); do # up to 300 s: it starts and bootstraps several JVMs on 2 cores
-    if [[ -s $endpoints_file ]]; then
+    # The contract: "ratchet up ready endpoints=HOST:PORT[,...]"; the endpoints file as a fallback.
+    ratchet_endpoints=$(sed -nE 's/^ratchet up ready endpoints=([^ ]*).*/\1/p' "$work/up.log" | head -n 1)
+    if [[ -z $ratchet_endpoints && -s $endpoints_file ]]; then
         ratchet_endpoints=$(grep -v '^#' "$endpoints_file" | grep -v '^[[:space:]]*$' | paste -sd, -) || true
-    fi
-    if [[ -z $ratchet_endpoints ]] && grep -qiE 'endpoint.*127\.0\.0\.1:[0-9]+' "$work/up.log"; then
-        ratchet_endpoints=$(grep -iE 'endpoint.*127\.0\.0\.1:[0-9]+' "$work/up.log" | head -1 \
-            | grep -oE '127\.0\.0\.1:[0-9]+' | head -1)
     fi
     [[ -n $ratchet_endpoints ]] && break
     if ! kill -0 "$up_pid" 2>/dev/null; then

@@ -36,8 +36,6 @@ import picocli.CommandLine.Option;
                 + "closed-loop clients, each with one operation in flight, over a fixed keyspace. Last line: "
                 + "bench <mix> target=<t> clients=<n> ops_per_s=<x> p50_ms=<x> p99_ms=<x> p999_ms=<x>")
 public final class KvBenchCommand implements Callable<Integer> {
-    /** Exit code of a usage error, as for every ratchet command. */
-    static final int EXIT_USAGE = 2;
     /** Exit code when operations failed (or the run could not start). */
     static final int EXIT_FAILURES = 1;
     /** How long the preload may take before the run is abandoned: 10,000 puts need seconds. */

@@ -146,7 +146,10 @@ public final class LoadGenerator {
         private final SplittableRandom random;
         private final long windowStart;
         private final long windowEnd;
-        /** Start of the operation in flight; only the thread driving this client touches it. */
+        /**
+         * Start of the operation in flight: written before the operation starts, read when it
+         * completes, so the future's completion orders the two; one operation at a time.
+         */
         private long operationStart;
 
         MeasuredClient(SplittableRandom random, long windowStart, long windowEnd) {
