@@ -174,7 +174,8 @@ class SectorServerLauncherIT {
             assertEquals(
                     "AUTHORITY_NOT_SET",
                     assertInstanceOf(SectorDeviceException.class, refused.getCause())
-                            .serverError());
+                            .serverError(),
+                    refused.getCause().toString());
         }
 
         process.destroy();
