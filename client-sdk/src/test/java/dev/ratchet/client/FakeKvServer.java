@@ -146,6 +146,22 @@ final class FakeKvServer implements AutoCloseable {
         return calls.stream().filter(call -> call.method().equals(method)).toList();
     }
 
+    /**
+     * Waits until {@code count} calls of {@code method} have arrived, at most {@code timeout}.
+     *
+     * @throws AssertionError if they did not
+     */
+    synchronized void awaitCalls(String method, int count, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (calls(method).size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("saw " + calls(method).size() + " " + method + " calls, not " + count);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
     /** Returns how many versions were handed out, i.e. how many writes were applied. */
     synchronized long writesApplied() {
         return lastVersion;
