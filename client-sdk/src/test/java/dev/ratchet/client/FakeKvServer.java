@@ -205,7 +205,7 @@ final class FakeKvServer implements AutoCloseable {
      */
     private synchronized <R> void serve(
             String method, ByteString key, ByteString requestId, StreamObserver<R> observer, Supplier<R> apply) {
-        calls.add(new Call(
+        record(new Call(
                 method, key, requestId, AttestedPeerInterceptor.current().nodeId()));
         Fault fault = faults.poll();
         if (fault != null && fault.kind() == FaultKind.HANG) {
@@ -229,6 +229,11 @@ final class FakeKvServer implements AutoCloseable {
         }
         observer.onNext(reply);
         observer.onCompleted();
+    }
+
+    private synchronized void record(Call call) {
+        calls.add(call);
+        notifyAll();
     }
 
     @SuppressWarnings("unchecked")
@@ -339,7 +344,7 @@ final class FakeKvServer implements AutoCloseable {
         @Override
         public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
             synchronized (FakeKvServer.this) {
-                calls.add(new Call(
+                record(new Call(
                         "Topology",
                         ByteString.EMPTY,
                         null,
