@@ -1,0 +1,122 @@
+package dev.ratchet.client;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One logical operation and its attempts: bounded, with backoff, each retry to the next cache node
+ * in the routing order, and always the same request (so the same request id).
+ *
+ * <p>Attempt {@code i} (from 1) goes to {@code order[(i - 1) mod n]}: a retry always moves on, so a
+ * dead, overloaded or not-serving node costs one attempt, and a write whose outcome is unknown is
+ * settled wherever the next attempt lands (request ids are remembered cluster-wide). A code that is
+ * not {@link ErrorCode#retryable()} ends the operation at once.
+ *
+ * <p>A write that may have been applied by any attempt, and that no later attempt settled, ends as
+ * {@link ErrorCode#OUTCOME_UNKNOWN}, even if its last attempt failed with a code that alone would
+ * mean "not applied": the earlier attempt may still have landed. Runs on gRPC and scheduler
+ * threads; at most one attempt is in flight, so the fields need no lock beyond the happens-before
+ * edges of the futures and the scheduler.
+ */
+final class Operation<T> {
+    private final List<CacheNode> nodes;
+    private final List<Integer> order;
+    private final KvFailures.CallKind kind;
+    private final int maxAttempts;
+    private final Backoff backoff;
+    private final ScheduledExecutorService scheduler;
+    private final Function<CacheNode, CompletableFuture<T>> call;
+    private final Consumer<CacheNode> onNodeFailure;
+    private final CompletableFuture<T> result = new CompletableFuture<>();
+
+    // Written by one attempt's completion before the next attempt is scheduled.
+    private int attempts;
+    private boolean maybeApplied;
+
+    Operation(
+            List<CacheNode> nodes,
+            List<Integer> order,
+            KvFailures.CallKind kind,
+            int maxAttempts,
+            Backoff backoff,
+            ScheduledExecutorService scheduler,
+            Function<CacheNode, CompletableFuture<T>> call,
+            Consumer<CacheNode> onNodeFailure) {
+        if (order.isEmpty() || maxAttempts < 1) {
+            throw new IllegalArgumentException("an operation needs a route and at least one attempt");
+        }
+        this.nodes = nodes;
+        this.order = order;
+        this.kind = kind;
+        this.maxAttempts = maxAttempts;
+        this.backoff = backoff;
+        this.scheduler = scheduler;
+        this.call = call;
+        this.onNodeFailure = onNodeFailure;
+    }
+
+    /** Starts the first attempt and returns the operation's result. */
+    CompletableFuture<T> start() {
+        attempt();
+        return result;
+    }
+
+    private void attempt() {
+        if (result.isDone()) {
+            return; // cancelled by the caller
+        }
+        CacheNode node = nodes.get(order.get(attempts % order.size()));
+        attempts++;
+        CompletableFuture<T> reply;
+        try {
+            reply = call.apply(node);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                failed(node, failure instanceof CompletionException ? failure.getCause() : failure);
+            }
+        });
+    }
+
+    private void failed(CacheNode node, Throwable failure) {
+        RatchetException error = KvFailures.fromThrowable(failure, kind, node.endpoint());
+        if (kind == KvFailures.CallKind.WRITE && error.outcomeUnknown()) {
+            maybeApplied = true;
+        }
+        if (error.code() != ErrorCode.OVERLOADED && error.retryable()) {
+            onNodeFailure.accept(node);
+        }
+        if (!error.retryable() || attempts >= maxAttempts) {
+            result.completeExceptionally(finalError(error));
+            return;
+        }
+        try {
+            scheduler.schedule(this::attempt, backoff.delayNanos(attempts), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(finalError(new RatchetException(
+                    ErrorCode.UNAVAILABLE, "the client was closed before attempt " + (attempts + 1), e)));
+        }
+    }
+
+    private RatchetException finalError(RatchetException last) {
+        String attemptsDetail = " (attempt " + attempts + " of at most " + maxAttempts + ")";
+        if (maybeApplied && last.retryable() && !last.outcomeUnknown()) {
+            return new RatchetException(
+                    ErrorCode.OUTCOME_UNKNOWN,
+                    "an earlier attempt may have applied the write, and the last failed: " + last.getMessage()
+                            + attemptsDetail,
+                    last);
+        }
+        return new RatchetException(last.code(), last.detail() + attemptsDetail, last.getCause());
+    }
+}
