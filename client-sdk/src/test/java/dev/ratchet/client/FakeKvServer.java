@@ -146,6 +146,22 @@ final class FakeKvServer implements AutoCloseable {
         return calls.stream().filter(call -> call.method().equals(method)).toList();
     }
 
+    /**
+     * Waits until {@code count} calls of {@code method} have arrived, at most {@code timeout}.
+     *
+     * @throws AssertionError if they did not
+     */
+    synchronized void awaitCalls(String method, int count, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (calls(method).size() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("saw " + calls(method).size() + " " + method + " calls, not " + count);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
     /** Returns how many versions were handed out, i.e. how many writes were applied. */
     synchronized long writesApplied() {
         return lastVersion;
@@ -189,7 +205,7 @@ final class FakeKvServer implements AutoCloseable {
      */
     private synchronized <R> void serve(
             String method, ByteString key, ByteString requestId, StreamObserver<R> observer, Supplier<R> apply) {
-        calls.add(new Call(
+        record(new Call(
                 method, key, requestId, AttestedPeerInterceptor.current().nodeId()));
         Fault fault = faults.poll();
         if (fault != null && fault.kind() == FaultKind.HANG) {
@@ -213,6 +229,11 @@ final class FakeKvServer implements AutoCloseable {
         }
         observer.onNext(reply);
         observer.onCompleted();
+    }
+
+    private synchronized void record(Call call) {
+        calls.add(call);
+        notifyAll();
     }
 
     @SuppressWarnings("unchecked")
@@ -323,7 +344,7 @@ final class FakeKvServer implements AutoCloseable {
         @Override
         public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
             synchronized (FakeKvServer.this) {
-                calls.add(new Call(
+                record(new Call(
                         "Topology",
                         ByteString.EMPTY,
                         null,

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ratchet.attestation.Role;
 import dev.ratchet.client.proto.StatusResponse;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -228,15 +229,7 @@ class RatchetClientTest {
 
     /** Waits, with a bound, until {@code server} has received {@code count} calls of {@code method}. */
     static void awaitCalls(FakeKvServer server, String method, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (server.calls(method).size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "server saw " + server.calls(method).size() + " " + method + " calls, not " + count);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        server.awaitCalls(method, count, Duration.ofSeconds(WAIT_SECONDS));
     }
 
     static byte[] bytes(String text) {

@@ -6,9 +6,14 @@ import dev.ratchet.attestation.simulated.CodeMeasurement;
 import dev.ratchet.raft.RaftAdmin;
 import dev.ratchet.tablet.Proposals;
 import dev.ratchet.tablet.TabletStoreClient;
+import dev.ratchet.tablet.proto.AuthorizedWritersQuery;
+import dev.ratchet.tablet.proto.BootstrapResult;
 import dev.ratchet.tablet.proto.Policy;
+import dev.ratchet.tablet.proto.Query;
+import dev.ratchet.tablet.proto.QueryResult;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.RoleMeasurements;
+import dev.ratchet.tablet.proto.SignedWriterSet;
 import dev.ratchet.tablet.proto.SlotAssignment;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,9 +31,14 @@ import picocli.CommandLine.Option;
 /**
  * {@code ratchet raft bootstrap}: forms a new tablet-store group from freshly started nodes, then
  * submits the {@code Bootstrap} command with a fresh data key and authority key pair drawn here,
- * inside this attested tool.
+ * inside this attested tool, and finally claims every sector server of the array for the new
+ * cluster: installs the authority public key (the servers start unclaimed) and the initial signed
+ * writer set.
  *
- * <p>Prints {@code bootstrapped <n> members} and one {@code member ID@HOST:S,C,A} line each.
+ * <p>Prints {@code bootstrapped <n> members}, one {@code member ID@HOST:S,C,A} line each, then
+ * one {@code sector ID@HOST:PORT claimed slot=<i>} line each. A sector server that another
+ * authority already claimed fails the command (exit 1) with an {@code error:} line naming it: the
+ * cluster exists, but that slot needs a fresh server.
  */
 @Command(
         name = "bootstrap",
@@ -96,18 +106,21 @@ final class RaftBootstrapCommand implements Callable<Integer> {
                     line, "a " + geometry + " array needs " + (k + m) + " --sector, not " + sectorTexts.size());
         }
         List<SlotAssignment> slots = slots(line);
-        RaftCommand.Operator operator = RaftCommand.Operator.start(platformOptions);
+        RaftCommand.Operator operator =
+                RaftCommand.Operator.start(platformOptions, List.of(Role.TABLET_STORE, Role.SECTOR));
         Policy policy = policy();
 
         RaftAdmin admin = operator.admin(List.of());
         admin.bootstrap(peers);
         Result result;
+        SignedWriterSet writers;
         try (TabletStoreClient client = operator.client(peers)) {
             result = client.submit(new Proposals().bootstrap(tablets, k, m, stripes, slots, policy));
-        }
-        if (!"OK".equals(result.getBootstrap().getStatus().name())) {
-            line.getErr().println("error: the group formed, but Bootstrap was refused: " + result);
-            return 1;
+            if (result.getBootstrap().getStatus() != BootstrapResult.Status.OK) {
+                line.getErr().println("error: the group formed, but Bootstrap was refused: " + result);
+                return 1;
+            }
+            writers = authorizedWriters(client);
         }
         PrintWriter out = line.getOut();
         out.println("bootstrapped " + peers.size() + " members");
@@ -115,14 +128,48 @@ final class RaftBootstrapCommand implements Callable<Integer> {
             out.println("member " + RaftPeerAddress.format(peer));
         }
         out.flush();
-        return 0;
+        return claimSectors(operator, slots, writers, out, line.getErr()) ? 0 : 1;
+    }
+
+    private static SignedWriterSet authorizedWriters(TabletStoreClient client) throws IOException {
+        QueryResult answer = client.query(Query.newBuilder()
+                .setAuthorizedWriters(AuthorizedWritersQuery.getDefaultInstance())
+                .build());
+        if (answer.getStatus() != QueryResult.Status.OK || !answer.hasAuthorizedWriters()) {
+            throw new IllegalStateException("the authorized-writers query after Bootstrap answered " + answer);
+        }
+        return answer.getAuthorizedWriters();
+    }
+
+    // Every slot is tried, so one run names every server that needs replacing.
+    private static boolean claimSectors(
+            RaftCommand.Operator operator,
+            List<SlotAssignment> slots,
+            SignedWriterSet writers,
+            PrintWriter out,
+            PrintWriter err) {
+        boolean allClaimed = true;
+        for (int i = 0; i < slots.size(); i++) {
+            SlotAssignment slot = slots.get(i);
+            try {
+                SectorClaim.claim(operator, i, slot.getNodeId(), slot.getAddress(), writers);
+                out.println("sector " + slot.getNodeId() + "@" + slot.getAddress() + " claimed slot=" + i);
+            } catch (SectorClaim.ClaimException e) {
+                err.println("error: " + e.getMessage());
+                allClaimed = false;
+            }
+            out.flush();
+        }
+        err.flush();
+        return allClaimed;
     }
 
     private List<SlotAssignment> slots(CommandLine line) {
         List<SlotAssignment> slots = new ArrayList<>();
         for (String text : sectorTexts) {
             int at = text.indexOf('@');
-            if (at <= 0 || at == text.length() - 1) {
+            int colon = text.lastIndexOf(':');
+            if (at <= 0 || colon <= at + 1 || !text.substring(colon + 1).matches("\\d{1,5}")) {
                 throw new CommandLine.ParameterException(line, "--sector must be ID@HOST:PORT, not '" + text + "'");
             }
             slots.add(SlotAssignment.newBuilder()

@@ -68,8 +68,13 @@ final class RaftCommand implements Runnable {
     /** The attested operator tool: an admin of the group and, on demand, a client of it. */
     record Operator(PlatformOptions.Platform platform, Clock clock) {
         static Operator start(PlatformOptions options) throws IOException, AttestationException {
+            return start(options, PEER_ROLES);
+        }
+
+        /** Starts a tool that also verifies {@code peerRoles} (bootstrap talks to sector servers too). */
+        static Operator start(PlatformOptions options, List<Role> peerRoles) throws IOException, AttestationException {
             Clock clock = Clock.systemUTC();
-            return new Operator(options.platform(Role.CLIENT, PEER_ROLES, clock), clock);
+            return new Operator(options.platform(Role.CLIENT, peerRoles, clock), clock);
         }
 
         RaftAdmin admin(Collection<RaftPeer> knownMembers) {

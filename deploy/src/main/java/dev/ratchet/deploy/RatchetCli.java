@@ -7,14 +7,27 @@ import picocli.CommandLine.Command;
  * The {@code ratchet} command: Ratchet's operator and developer entry point.
  *
  * <p>Exit codes are part of the interface scripts rely on: 0 success, 1 a negative answer (such
- * as {@code INVALID} evidence), 2 a usage error. No command prints a stack trace.
+ * as {@code INVALID} evidence, a missing key, a failed comparison), 2 a usage error, 3 (data
+ * commands) an error from the cluster, {@code error: <CODE>: <detail>}. No command prints a stack
+ * trace.
  */
 @Command(
         name = "ratchet",
         mixinStandardHelpOptions = true,
         versionProvider = RatchetCli.Version.class,
         description = "Ratchet, a confidential, rollback-proof key-value store.",
-        subcommands = {AttestCommand.class, SectorServerCommand.class, TabletStoreCommand.class, RaftCommand.class})
+        subcommands = {
+            AttestCommand.class,
+            SectorServerCommand.class,
+            TabletStoreCommand.class,
+            RaftCommand.class,
+            UpCommand.class,
+            PutCommand.class,
+            GetCommand.class,
+            CasCommand.class,
+            DelCommand.class,
+            StatusCommand.class
+        })
 public final class RatchetCli implements Runnable {
     /** Exit code of a usage error (picocli's default, kept explicit because scripts depend on it). */
     static final int EXIT_USAGE = 2;

@@ -24,6 +24,10 @@ import picocli.CommandLine.Option;
  * {@code sector-server listening on HOST:PORT node-id=<id>} on stdout, with the bound port (so
  * port 0 picks a free one). Logs go to stderr. A usage error exits 2, a failure to start exits 1.
  *
+ * <p>Without {@code --authority-key} the server starts unclaimed: it refuses writes until {@code
+ * ratchet raft bootstrap} installs the new cluster's authority key, which is drawn at bootstrap and
+ * so cannot exist yet when the servers start (see {@code SectorServer}).
+ *
  * <p>Peers must attest role cache, tablet-store or client with an allowed measurement. On the
  * simulated platform (INSECURE, needs {@code --allow-simulated}) this build's own code measurement
  * is allowed for each of those roles, as every process of a one-machine cluster runs the same
@@ -51,9 +55,9 @@ final class SectorServerCommand implements Callable<Integer> {
 
     @Option(
             names = "--authority-key",
-            required = true,
             paramLabel = "FILE",
-            description = "PEM public key of the writer authority that signs authorized-writer sets.")
+            description = "PEM public key of the writer authority that signs authorized-writer sets. Without it"
+                    + " the server starts unclaimed and 'ratchet raft bootstrap' installs the cluster's key.")
     Path authorityKeyFile;
 
     @CommandLine.Mixin
@@ -70,7 +74,7 @@ final class SectorServerCommand implements Callable<Integer> {
         if (sectors < 1 || sectors > SectorServer.CAPACITY_SECTORS_MAX) {
             throw usage("--sectors must be 1.." + SectorServer.CAPACITY_SECTORS_MAX + ", not " + sectors);
         }
-        PublicKey authorityKey = readAuthorityKey();
+        PublicKey authorityKey = authorityKeyFile == null ? null : readAuthorityKey();
         Clock clock = Clock.systemUTC();
         PlatformOptions.Platform platform = platformOptions.platform(Role.SECTOR, PEER_ROLES, clock);
         SectorServer server = start(platform, authorityKey, host, port, clock);
@@ -78,6 +82,13 @@ final class SectorServerCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("sector-server listening on " + host + ":" + server.port() + " node-id=" + server.nodeId());
         out.flush();
+        if (authorityKey == null) {
+            spec.commandLine()
+                    .getErr()
+                    .println("sector-server is unclaimed: it refuses writes until 'ratchet raft bootstrap' installs"
+                            + " the cluster's authority key");
+            spec.commandLine().getErr().flush();
+        }
         try {
             server.awaitTermination();
         } catch (InterruptedException e) {
@@ -91,8 +102,11 @@ final class SectorServerCommand implements Callable<Integer> {
             PlatformOptions.Platform platform, PublicKey authorityKey, String host, int port, Clock clock)
             throws IOException {
         try {
-            return SectorServer.builder(platform.identity(), platform.verifier(), authorityKey)
-                    .listen(host, port)
+            SectorServer.Builder builder = SectorServer.builder(platform.identity(), platform.verifier());
+            if (authorityKey != null) {
+                builder.authorityKey(authorityKey);
+            }
+            return builder.listen(host, port)
                     .capacitySectors(sectors)
                     .clock(clock)
                     .start();

@@ -126,6 +126,64 @@ class SectorServerLauncherIT {
         assertTrue(errors.contains("INSECURE"), errors);
     }
 
+    @Test
+    void sectorServerWithoutAuthorityKey_startsUnclaimed_andRefusesWrites() throws Exception {
+        Clock clock = Clock.systemUTC();
+        Path caDirectory = dir.resolve("ca");
+        SimulatedCa ca = SimulatedCa.loadOrCreate(caDirectory, clock);
+        byte[] codeDigest = new byte[48];
+        Arrays.fill(codeDigest, (byte) 9);
+        CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(codeDigest);
+        NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
+
+        process = new ProcessBuilder(
+                        Path.of("bin", "ratchet").toAbsolutePath().toString(),
+                        "sector-server",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--sectors",
+                        "16",
+                        "--platform",
+                        "simulated",
+                        "--allow-simulated",
+                        "--sim-ca",
+                        caDirectory.toString(),
+                        "--allow-measurement",
+                        "cache=" + measurement.hexForRole(Role.CACHE))
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        Matcher ready = awaitReadyLine();
+        AttestationVerifier verifier = new AttestationVerifier(
+                AttestationPolicy.builder()
+                        .allowSimulated(true)
+                        .allowAnyMeasurement()
+                        .build(),
+                List.of(new SimulatedVerifier(List.of(ca.certificate()))));
+        try (SectorDevice device = new GrpcSectorDevice(
+                "127.0.0.1",
+                Integer.parseInt(ready.group(1)),
+                ready.group(2),
+                cache,
+                verifier,
+                clock,
+                CALL_TIMEOUT_MILLIS)) {
+            ExecutionException refused = assertThrows(
+                    ExecutionException.class,
+                    () -> device.write(new long[] {0}, List.of(new byte[SectorServer.SECTOR_BYTES]))
+                            .get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+            assertEquals(
+                    "AUTHORITY_NOT_SET",
+                    assertInstanceOf(SectorDeviceException.class, refused.getCause())
+                            .serverError(),
+                    refused.getCause().toString());
+        }
+
+        process.destroy();
+        assertTrue(process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS), "sector server did not stop on SIGTERM");
+        String errors = Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8);
+        assertTrue(errors.contains("sector-server is unclaimed"), errors);
+    }
+
     private Matcher awaitReadyLine() throws Exception {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

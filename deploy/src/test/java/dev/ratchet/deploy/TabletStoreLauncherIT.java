@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs three {@code deploy/bin/ratchet tablet-store} processes on the simulated platform, forms a
- * cluster with {@code ratchet raft bootstrap}, and reads it back with {@code ratchet raft members}.
+ * Runs three {@code deploy/bin/ratchet tablet-store} processes and three unclaimed {@code ratchet
+ * sector-server} processes on the simulated platform, forms a cluster with {@code ratchet raft
+ * bootstrap} (which claims the sector servers), and reads it back with {@code ratchet raft members}.
  */
 class TabletStoreLauncherIT {
     private static final long READY_TIMEOUT_SECONDS = 60;
@@ -36,6 +37,8 @@ class TabletStoreLauncherIT {
     private static final long STOP_TIMEOUT_SECONDS = 30;
     private static final Pattern READY =
             Pattern.compile("tablet-store listening on (127\\.0\\.0\\.1:\\d+,\\d+,\\d+) node-id=([0-9a-f]{64})");
+    private static final Pattern SECTOR_READY =
+            Pattern.compile("sector-server listening on (127\\.0\\.0\\.1:\\d+) node-id=([0-9a-f]{64})");
 
     @TempDir
     Path dir;
@@ -83,21 +86,40 @@ class TabletStoreLauncherIT {
                     "--allow-simulated",
                     "--sim-ca",
                     caDirectory.toString());
-            Matcher ready = awaitReadyLine(node, "node-" + i);
+            Matcher ready = awaitReadyLine(node, "node-" + i, READY);
             peers.add(ready.group(2) + "@" + ready.group(1));
+        }
+        List<String> sectors = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // No --authority-key: the servers start unclaimed and bootstrap installs the new key.
+            Process server = start(
+                    "sector-" + i,
+                    "sector-server",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--sectors",
+                    "1024",
+                    "--platform",
+                    "simulated",
+                    "--allow-simulated",
+                    "--sim-ca",
+                    caDirectory.toString());
+            Matcher ready = awaitReadyLine(server, "sector-" + i, SECTOR_READY);
+            sectors.add(ready.group(2) + "@" + ready.group(1));
         }
 
         List<String> bootstrap = new ArrayList<>(List.of("raft", "bootstrap"));
         peers.forEach(peer -> bootstrap.addAll(List.of("--peer", peer)));
         bootstrap.addAll(List.of("--geometry", "2+1", "--tablets", "8", "--stripes", "1024"));
-        for (int i = 0; i < 3; i++) {
-            bootstrap.addAll(List.of("--sector", String.format("%064x", i + 1) + "@127.0.0.1:" + (7000 + i)));
-        }
+        sectors.forEach(sector -> bootstrap.addAll(List.of("--sector", sector)));
         bootstrap.addAll(simulated(caDirectory));
         String bootstrapped = run("bootstrap", bootstrap);
         assertTrue(bootstrapped.startsWith("bootstrapped 3 members\n"), bootstrapped);
         for (String peer : peers) {
             assertTrue(bootstrapped.contains("member " + peer + "\n"), bootstrapped);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertTrue(bootstrapped.contains("sector " + sectors.get(i) + " claimed slot=" + i + "\n"), bootstrapped);
         }
 
         List<String> members = new ArrayList<>(List.of("raft", "members", "--via", peers.get(0)));
@@ -117,7 +139,7 @@ class TabletStoreLauncherIT {
             process.destroy();
         }
         for (Process process : processes) {
-            assertTrue(process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS), "a node did not stop on SIGTERM");
+            assertTrue(process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS), "a process did not stop on SIGTERM");
         }
         try (var left = Files.list(ramRoot)) {
             // Only the nodes' sweep lock may stay; every incarnation directory must be gone.
@@ -165,13 +187,13 @@ class TabletStoreLauncherIT {
         return stdout;
     }
 
-    private Matcher awaitReadyLine(Process process, String name) throws Exception {
+    private Matcher awaitReadyLine(Process process, String name, Pattern pattern) throws Exception {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Matcher> ready = CompletableFuture.supplyAsync(() -> {
             try {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    Matcher matcher = READY.matcher(line);
+                    Matcher matcher = pattern.matcher(line);
                     if (matcher.matches()) {
                         return matcher;
                     }

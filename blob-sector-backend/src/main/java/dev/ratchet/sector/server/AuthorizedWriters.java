@@ -6,10 +6,16 @@ import dev.ratchet.sector.proto.SectorError;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -24,16 +30,21 @@ import java.util.regex.Pattern;
  *       the tablet store has since dropped) writes garbage over live shards. Defence: writes and
  *       trims need the caller's TLS-attested node id in the installed set.
  *   <li>Anyone forges a set naming themselves. Defence: a set is installed only if it verifies
- *       under the authority key fixed at start (SHA256withECDSA over {@link #DOMAIN} ‖ 0x00 ‖ the
- *       serialized set, exactly as received, so re-encoding cannot change what was signed). The
- *       bytes are parsed only after the signature verifies.
+ *       under the authority key (SHA256withECDSA over {@link #DOMAIN} ‖ 0x00 ‖ the serialized set,
+ *       exactly as received, so re-encoding cannot change what was signed). The bytes are parsed
+ *       only after the signature verifies.
+ *   <li>Someone swaps the authority key for their own. Defence: the key is set once, at start or
+ *       by the first {@link #installAuthority} (an unclaimed server), and never changes; until it
+ *       is set nobody may write, trim or install a set (AUTHORITY_NOT_SET). Who may claim an
+ *       unclaimed server, and why a wrong claim costs only availability, is in {@link
+ *       SectorServer}'s javadoc.
  *   <li>A host replays an older, genuinely signed set to bring back a revoked writer. Defence:
  *       versions only move up; a set at or below the installed version is refused, so
  *       authorization never rolls back while this process lives. (A restarted server is a new node
  *       with nothing installed; it gets the current set from the tablet store again.)
  * </ul>
  *
- * <p>Thread-safe: {@link #install} is serialized; checks read one immutable snapshot, so a write
+ * <p>Thread-safe: {@link #install} and {@link #installAuthority} are serialized; checks read one immutable snapshot, so a write
  * that passed its check before a concurrent install is ordered before that install.
  */
 final class AuthorizedWriters {
@@ -52,7 +63,11 @@ final class AuthorizedWriters {
     private static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
     private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{64}");
 
-    private final PublicKey authorityKey;
+    /** An authority key's SubjectPublicKeyInfo: P-521 needs 158 bytes, so anything over this is junk. */
+    static final int AUTHORITY_KEY_BYTES_MAX = 1024;
+
+    // Set once (under this object's monitor), then never changed; null while the server is unclaimed.
+    private volatile PublicKey authorityKey;
     // Replaced whole under this object's monitor; read without it.
     private volatile Installed installed = new Installed(0, Set.of());
 
@@ -62,11 +77,17 @@ final class AuthorizedWriters {
      * @throws IllegalArgumentException if the key is not an EC key
      */
     AuthorizedWriters(PublicKey authorityKey) {
-        this.authorityKey = Objects.requireNonNull(authorityKey, "authorityKey");
-        if (!"EC".equals(authorityKey.getAlgorithm())) {
-            throw new IllegalArgumentException(
-                    "the writer authority key must be EC, not " + authorityKey.getAlgorithm());
-        }
+        this.authorityKey = requireEc(Objects.requireNonNull(authorityKey, "authorityKey"));
+    }
+
+    /** Creates an unclaimed authorization: nothing is allowed until {@link #installAuthority}. */
+    AuthorizedWriters() {
+        this.authorityKey = null;
+    }
+
+    /** Returns the authority key, empty while the server is unclaimed. */
+    Optional<PublicKey> authorityKey() {
+        return Optional.ofNullable(authorityKey);
     }
 
     /** Returns the installed version, 0 if none. */
@@ -75,18 +96,41 @@ final class AuthorizedWriters {
     }
 
     /**
+     * Sets the authority key from its SubjectPublicKeyInfo DER if none is set, and returns the key
+     * now installed. Installing the key already set is a no-op, so a retried claim succeeds.
+     *
+     * @throws SectorRefusedException MALFORMED_REQUEST if the bytes are not an EC public key, or
+     *     AUTHORITY_ALREADY_SET if a different key is installed
+     */
+    synchronized PublicKey installAuthority(byte[] spki) throws SectorRefusedException {
+        PublicKey requested = parseAuthorityKey(spki);
+        PublicKey current = authorityKey;
+        if (current == null) {
+            authorityKey = requested;
+            return requested;
+        }
+        if (!Arrays.equals(current.getEncoded(), requested.getEncoded())) {
+            throw new SectorRefusedException(
+                    SectorError.AUTHORITY_ALREADY_SET,
+                    "this server already belongs to another authority; it never changes it (start a fresh server)");
+        }
+        return current;
+    }
+
+    /**
      * Installs a signed set if it verifies and is newer than the installed one; returns its version.
      *
      * @throws SectorRefusedException AUTHORIZATION_SIGNATURE, MALFORMED_REQUEST or AUTHORIZATION_ROLLBACK
      */
     synchronized long install(byte[] writerSet, byte[] signature) throws SectorRefusedException {
+        PublicKey key = requireAuthority();
         if (writerSet.length > WRITER_SET_BYTES_MAX || signature.length > SIGNATURE_BYTES_MAX) {
             throw new SectorRefusedException(
                     SectorError.MALFORMED_REQUEST,
                     "writer set of " + writerSet.length + " bytes or signature of " + signature.length
                             + " bytes is over the limit (" + WRITER_SET_BYTES_MAX + ", " + SIGNATURE_BYTES_MAX + ")");
         }
-        verifySignature(writerSet, signature);
+        verifySignature(key, writerSet, signature);
         AuthorizedWriterSet set = parse(writerSet);
         Installed current = installed;
         if (Long.compareUnsigned(set.getVersion(), current.version()) <= 0) {
@@ -103,9 +147,10 @@ final class AuthorizedWriters {
      * Checks that {@code nodeId} may write under the installed set.
      *
      * @param claimedVersion the version the writer believes current, 0 for "don't care"
-     * @throws SectorRefusedException WRITER_NOT_AUTHORIZED or AUTHORIZATION_STALE
+     * @throws SectorRefusedException AUTHORITY_NOT_SET, WRITER_NOT_AUTHORIZED or AUTHORIZATION_STALE
      */
     void checkWriter(String nodeId, long claimedVersion) throws SectorRefusedException {
+        requireAuthority();
         Installed current = installed;
         // Unsigned compare: versions are uint64 on the wire.
         if (Long.compareUnsigned(claimedVersion, current.version()) > 0) {
@@ -131,7 +176,41 @@ final class AuthorizedWriters {
         return signed;
     }
 
-    private void verifySignature(byte[] writerSet, byte[] signature) throws SectorRefusedException {
+    private PublicKey requireAuthority() throws SectorRefusedException {
+        PublicKey key = authorityKey;
+        if (key == null) {
+            throw new SectorRefusedException(
+                    SectorError.AUTHORITY_NOT_SET,
+                    "this server is unclaimed: no cluster authority key is installed yet (InstallAuthority)");
+        }
+        return key;
+    }
+
+    private static PublicKey parseAuthorityKey(byte[] spki) throws SectorRefusedException {
+        if (spki.length == 0 || spki.length > AUTHORITY_KEY_BYTES_MAX) {
+            throw new SectorRefusedException(
+                    SectorError.MALFORMED_REQUEST,
+                    "authority key of " + spki.length + " bytes; expected 1.." + AUTHORITY_KEY_BYTES_MAX);
+        }
+        try {
+            return KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
+        } catch (InvalidKeySpecException | IllegalArgumentException e) {
+            throw new SectorRefusedException(
+                    SectorError.MALFORMED_REQUEST, "authority key is not an EC SubjectPublicKeyInfo");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks EC keys", e);
+        }
+    }
+
+    private static PublicKey requireEc(PublicKey key) {
+        if (!"EC".equals(key.getAlgorithm())) {
+            throw new IllegalArgumentException("the writer authority key must be EC, not " + key.getAlgorithm());
+        }
+        return key;
+    }
+
+    private static void verifySignature(PublicKey authorityKey, byte[] writerSet, byte[] signature)
+            throws SectorRefusedException {
         boolean valid;
         try {
             Signature verifier = Signature.getInstance(SIGNATURE_ALGORITHM);

@@ -40,7 +40,8 @@ final class SectorRefusedException extends Exception {
             case SECTOR_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
             case TOO_MANY_SECTORS, SERVER_FULL -> Status.Code.RESOURCE_EXHAUSTED;
             case WRITER_NOT_AUTHORIZED, WRONG_ROLE -> Status.Code.PERMISSION_DENIED;
-            case AUTHORIZATION_ROLLBACK, AUTHORIZATION_STALE -> Status.Code.FAILED_PRECONDITION;
+            case AUTHORIZATION_ROLLBACK, AUTHORIZATION_STALE, AUTHORITY_NOT_SET -> Status.Code.FAILED_PRECONDITION;
+            case AUTHORITY_ALREADY_SET -> Status.Code.ALREADY_EXISTS;
             case AUTHORIZATION_SIGNATURE -> Status.Code.UNAUTHENTICATED;
             case SECTOR_ERROR_UNSPECIFIED, UNRECOGNIZED -> throw new IllegalArgumentException("no code for " + error);
         };

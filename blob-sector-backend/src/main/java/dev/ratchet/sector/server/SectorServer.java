@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -41,10 +42,37 @@ import org.slf4j.LoggerFactory;
  *       allow-list. It accepts cache, tablet-store and client roles at TLS; each call then admits
  *       only its roles (data calls only cache nodes). Message fields and metadata are never
  *       believed about identity.
- *   <li>The writer-authority public key given at start, for who may write ({@link
- *       AuthorizedWriters}): a write or trim needs the caller in the newest authorized-writer set
- *       signed by that key, and versions never go back. A set is believed for its signature, not
- *       for who relays it.
+ *   <li>The cluster's writer-authority public key, for who may write ({@link AuthorizedWriters}):
+ *       a write or trim needs the caller in the newest authorized-writer set signed by that key,
+ *       and versions never go back. A set is believed for its signature, not for who relays it.
+ *       The key is given at start, or installed once by the first {@code InstallAuthority} call
+ *       (below); it never changes afterwards.
+ * </ul>
+ *
+ * <p><b>Unclaimed servers.</b> The authority key pair is drawn when the cluster is bootstrapped,
+ * and the bootstrap must already name the array's sector servers by node id, so a server usually
+ * starts <em>unclaimed</em> (no key). Until claimed it refuses writes, trims and writer sets with
+ * AUTHORITY_NOT_SET; reads and status still work (it holds nothing but zeros). The first attested
+ * peer of role tablet-store or client (the bootstrap tool) to call {@code InstallAuthority} sets
+ * the key; the same key again is a no-op, a different one is AUTHORITY_ALREADY_SET, and role cache
+ * is WRONG_ROLE (a cache node never holds the authority key). Who could claim it first, and what
+ * that would cost:
+ *
+ * <ul>
+ *   <li>Only a peer that passes attestation for role tablet-store or client, i.e. code with an
+ *       allowed measurement running in a real TEE. The host cannot: it has no attested key. The
+ *       realistic rival is <em>another cluster running the same code</em> (or an earlier, abandoned
+ *       bootstrap) that was pointed at this server's address first.
+ *   <li>Such a claim cannot leak or corrupt anything: the server holds no data yet, and sectors are
+ *       ciphertext under keys the server never sees. Once claimed by the rival, the server accepts
+ *       writers only from sets the rival signs, so our cluster simply cannot write to it: a denial
+ *       of service, which the host could cause anyway by not running the server.
+ *   <li>It is detected loudly, not silently lived with: {@code ratchet raft bootstrap} installs
+ *       its own key on every slot and checks that the key the server reports is exactly its own;
+ *       a server claimed by anyone else fails the bootstrap with its node id, and the operator
+ *       starts a fresh server (a new node id) for that slot.
+ *   <li>Claiming once and never re-keying means a compromised or buggy client later in the
+ *       cluster's life cannot re-point a live server at a key it controls.
  * </ul>
  *
  * <p><b>What it does not trust, and does not need to.</b> Request contents are bounded and checked
@@ -102,6 +130,7 @@ public final class SectorServer implements AutoCloseable {
     private final NodeIdentity identity;
     private final SectorStore store;
     private final SectorService service;
+    private final AuthorizedWriters writers;
     private final AttestedTrustManager trustManager;
 
     private SectorServer(
@@ -110,8 +139,10 @@ public final class SectorServer implements AutoCloseable {
             NodeIdentity identity,
             SectorStore store,
             SectorService service,
+            AuthorizedWriters writers,
             AttestedTrustManager trustManager) {
         this.server = server;
+        this.writers = writers;
         this.executor = executor;
         this.identity = identity;
         this.store = store;
@@ -124,7 +155,15 @@ public final class SectorServer implements AutoCloseable {
      * {@code verifier}, and accepts writer sets signed by {@code authorityKey} (EC).
      */
     public static Builder builder(NodeIdentity identity, AttestationVerifier verifier, PublicKey authorityKey) {
-        return new Builder(identity, verifier, authorityKey);
+        return new Builder(identity, verifier).authorityKey(authorityKey);
+    }
+
+    /**
+     * Returns a builder for a server that presents {@code identity} (role SECTOR) and checks peers
+     * with {@code verifier}; without {@link Builder#authorityKey} it starts unclaimed.
+     */
+    public static Builder builder(NodeIdentity identity, AttestationVerifier verifier) {
+        return new Builder(identity, verifier);
     }
 
     /** Returns the port the server listens on (the bound one, if 0 was asked for). */
@@ -140,6 +179,11 @@ public final class SectorServer implements AutoCloseable {
     /** Returns the number of sectors this server holds. */
     public long capacitySectors() {
         return store.capacitySectors();
+    }
+
+    /** Returns the cluster authority key, empty while the server is unclaimed. */
+    public Optional<PublicKey> authorityKey() {
+        return writers.authorityKey();
     }
 
     /** Returns how many calls were refused with {@code error}. */
@@ -179,20 +223,34 @@ public final class SectorServer implements AutoCloseable {
     public static final class Builder {
         private final NodeIdentity identity;
         private final AttestationVerifier verifier;
-        private final PublicKey authorityKey;
+        private PublicKey authorityKey;
         private String host = "127.0.0.1";
         private int port;
         private long capacitySectors;
         private Clock clock = Clock.systemUTC();
         private TestHooks testHooks;
 
-        private Builder(NodeIdentity identity, AttestationVerifier verifier, PublicKey authorityKey) {
+        private Builder(NodeIdentity identity, AttestationVerifier verifier) {
             this.identity = Objects.requireNonNull(identity, "identity");
             this.verifier = Objects.requireNonNull(verifier, "verifier");
-            this.authorityKey = Objects.requireNonNull(authorityKey, "authorityKey");
             if (identity.role() != Role.SECTOR) {
                 throw new IllegalArgumentException("a sector server runs as role sector, not " + identity.role());
             }
+        }
+
+        /**
+         * Sets the cluster authority key (EC) that signs writer sets; without it the server starts
+         * unclaimed and takes the key from the first {@code InstallAuthority} call.
+         *
+         * @throws IllegalArgumentException if the key is not EC
+         */
+        public Builder authorityKey(PublicKey key) {
+            Objects.requireNonNull(key, "key");
+            if (!"EC".equals(key.getAlgorithm())) {
+                throw new IllegalArgumentException("the writer authority key must be EC, not " + key.getAlgorithm());
+            }
+            this.authorityKey = key;
+            return this;
         }
 
         /** Sets the address to listen on (default 127.0.0.1, port 0: any free port). */
@@ -250,7 +308,8 @@ public final class SectorServer implements AutoCloseable {
                 // Before anything starts, so hooks already used elsewhere leave nothing running.
                 testHooks.attach(store);
             }
-            AuthorizedWriters writers = new AuthorizedWriters(authorityKey);
+            AuthorizedWriters writers =
+                    authorityKey == null ? new AuthorizedWriters() : new AuthorizedWriters(authorityKey);
             SectorService service = new SectorService(identity, store, writers);
             AttestedTrustManager trustManager = AttestedTrustManager.builder(verifier)
                     .acceptRoles(Role.CACHE, Role.TABLET_STORE, Role.CLIENT)
@@ -284,7 +343,12 @@ public final class SectorServer implements AutoCloseable {
                     capacitySectors,
                     host,
                     server.getPort());
-            return new SectorServer(server, executor, identity, store, service, trustManager);
+            if (authorityKey == null) {
+                log.info(
+                        "sector server {} is unclaimed: it refuses writes until a cluster installs its authority key",
+                        identity.nodeId());
+            }
+            return new SectorServer(server, executor, identity, store, service, writers, trustManager);
         }
 
         private static ThreadPoolExecutor newExecutor() {

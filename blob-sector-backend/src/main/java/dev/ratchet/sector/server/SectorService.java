@@ -11,6 +11,8 @@ import dev.ratchet.attestation.tls.AttestedPeer;
 import dev.ratchet.attestation.tls.AttestedPeerInterceptor;
 import dev.ratchet.sector.proto.GetStatusRequest;
 import dev.ratchet.sector.proto.GetStatusResponse;
+import dev.ratchet.sector.proto.InstallAuthorityRequest;
+import dev.ratchet.sector.proto.InstallAuthorityResponse;
 import dev.ratchet.sector.proto.InstallAuthorizationRequest;
 import dev.ratchet.sector.proto.InstallAuthorizationResponse;
 import dev.ratchet.sector.proto.ReadSectorsRequest;
@@ -30,6 +32,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.security.PublicKey;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -39,7 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sector protocol's five calls: who may make each, what each checks, and what each answers.
+ * The sector protocol's six calls: who may make each, what each checks, and what each answers.
  *
  * <p>Every call first reads the caller's attested node id and role from the TLS session ({@link
  * AttestedPeerInterceptor}), never from the message. Requests are bound to their exact received
@@ -56,6 +59,12 @@ final class SectorService {
 
     /** Roles that may ask for status or relay a signed writer set (its signature is what counts). */
     private static final Set<Role> ADMIN_ROLES = EnumSet.of(Role.CACHE, Role.TABLET_STORE, Role.CLIENT);
+
+    /**
+     * Roles that may claim an unclaimed server: the tablet store and the admin tool that
+     * bootstraps it. A cache node never holds the authority key, so it has nothing to install.
+     */
+    private static final Set<Role> CLAIM_ROLES = EnumSet.of(Role.TABLET_STORE, Role.CLIENT);
 
     private final NodeIdentity identity;
     private final SectorStore store;
@@ -93,6 +102,9 @@ final class SectorService {
                                 SectorServiceGrpc.getInstallAuthorizationMethod(),
                                 InstallAuthorizationRequest.parser()),
                         unary(this::installAuthorization))
+                .addMethod(
+                        received(SectorServiceGrpc.getInstallAuthorityMethod(), InstallAuthorityRequest.parser()),
+                        unary(this::installAuthority))
                 .build();
     }
 
@@ -160,8 +172,10 @@ final class SectorService {
     private GetStatusResponse getStatus(Received<GetStatusRequest> request, AttestedPeer caller)
             throws SectorRefusedException {
         requireRole(caller, "GetStatus", ADMIN_ROLES);
-        return GetStatusResponse.newBuilder()
-                .setCapacitySectors(store.capacitySectors())
+        GetStatusResponse.Builder status = GetStatusResponse.newBuilder();
+        writers.authorityKey()
+                .ifPresent(key -> status.setAuthorityPublicKeySpki(ByteString.copyFrom(key.getEncoded())));
+        return status.setCapacitySectors(store.capacitySectors())
                 .setUsedSectors(store.usedSectors())
                 .setAuthorizationVersion(writers.version())
                 .setNodeId(identity.nodeId())
@@ -178,6 +192,20 @@ final class SectorService {
         log.info("installed authorized-writer set v{}, relayed by {} {}", version, caller.role(), caller.nodeId());
         return InstallAuthorizationResponse.newBuilder()
                 .setInstalledVersion(version)
+                .build();
+    }
+
+    private InstallAuthorityResponse installAuthority(Received<InstallAuthorityRequest> request, AttestedPeer caller)
+            throws SectorRefusedException {
+        requireRole(caller, "InstallAuthority", CLAIM_ROLES);
+        boolean unclaimed = writers.authorityKey().isEmpty();
+        PublicKey key = writers.installAuthority(
+                request.message().getAuthorityPublicKeySpki().toByteArray());
+        if (unclaimed) {
+            log.info("claimed: installed the cluster authority key, sent by {} {}", caller.role(), caller.nodeId());
+        }
+        return InstallAuthorityResponse.newBuilder()
+                .setAuthorityPublicKeySpki(ByteString.copyFrom(key.getEncoded()))
                 .build();
     }
 

@@ -42,11 +42,23 @@ public final class SectorServerFixture implements AutoCloseable {
     private final SectorServer server;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
-    /** Starts the server. */
+    /** Starts the server, claimed by the fixture's authority. */
     public SectorServerFixture() {
+        this(/* claimed= */ true);
+    }
+
+    /** Returns a fixture whose server starts unclaimed (no authority key). */
+    public static SectorServerFixture unclaimed() {
+        return new SectorServerFixture(/* claimed= */ false);
+    }
+
+    private SectorServerFixture(boolean claimed) {
+        SectorServer.Builder builder = SectorServer.builder(serverIdentity, cluster.verifier());
+        if (claimed) {
+            builder.authorityKey(authority.publicKey());
+        }
         try {
-            server = SectorServer.builder(serverIdentity, cluster.verifier(), authority.publicKey())
-                    .capacitySectors(CAPACITY_SECTORS)
+            server = builder.capacitySectors(CAPACITY_SECTORS)
                     .clock(CLOCK)
                     .testHooks(hooks)
                     .start();

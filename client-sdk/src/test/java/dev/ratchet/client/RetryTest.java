@@ -1,0 +1,261 @@
+package dev.ratchet.client;
+
+import static dev.ratchet.client.RatchetClientTest.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.ratchet.client.proto.KvError;
+import io.grpc.Status;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Bounded retries with the same request id, outcome-unknown reporting, and failover between cache nodes. */
+class RetryTest {
+    private final TestTrust trust = new TestTrust();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        trust.close();
+    }
+
+    @Test
+    void retryableFailures_areRetried_withTheSameRequestId() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.failNext(1, KvError.OVERLOADED).failNext(1, KvError.NOT_SERVING);
+
+        long version = client.put(bytes("k"), bytes("v"));
+
+        List<FakeKvServer.Call> puts = server.calls("Put");
+        assertEquals(3, puts.size());
+        assertEquals(1, requestIds(puts).size());
+        assertEquals(1, server.writesApplied());
+        assertEquals(version, client.get(bytes("k")).orElseThrow().version());
+    }
+
+    @Test
+    void retries_stopAfterMaxAttempts_withTheLastCode() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(
+                trust.clientBuilder().endpoint(server.endpoint()).maxAttempts(3).build());
+        server.failNext(10, KvError.OVERLOADED);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(ErrorCode.OVERLOADED, e.code());
+        assertFalse(e.outcomeUnknown());
+        List<FakeKvServer.Call> puts = server.calls("Put");
+        assertEquals(3, puts.size());
+        assertEquals(1, requestIds(puts).size());
+        assertEquals(0, server.writesApplied());
+    }
+
+    @Test
+    void outcomeUnknownOnEveryAttempt_surfacesAsOutcomeUnknown() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(
+                trust.clientBuilder().endpoint(server.endpoint()).maxAttempts(2).build());
+        server.failNext(2, KvError.OUTCOME_UNKNOWN);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.delete(bytes("k")));
+
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+        assertTrue(e.outcomeUnknown());
+        assertTrue(e.retryable());
+        assertEquals(2, server.calls("Delete").size());
+    }
+
+    @Test
+    void outcomeUnknownThenNotServing_isStillOutcomeUnknown() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(
+                trust.clientBuilder().endpoint(server.endpoint()).maxAttempts(2).build());
+        server.applyThenFailNext(1, KvError.OUTCOME_UNKNOWN).failNext(1, KvError.NOT_SERVING);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        // The first attempt was in fact applied; the client cannot know, so it must not say "not applied".
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+        assertEquals(1, server.writesApplied());
+    }
+
+    @Test
+    void writeAppliedButUnconfirmed_isSettledOnceByTheRetry() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.applyThenFailNext(1, KvError.OUTCOME_UNKNOWN);
+
+        CasResult result = client.compareAndSet(bytes("k"), Expectation.absent(), bytes("v"));
+
+        // Re-evaluating the CAS would fail (the key now exists); the recorded outcome is returned instead.
+        assertTrue(result.succeeded());
+        assertEquals(1, server.writesApplied());
+        assertEquals(1, requestIds(server.calls("CompareAndSet")).size());
+    }
+
+    @Test
+    void writeTimingOut_isOutcomeUnknown() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(trust.clientBuilder()
+                .endpoint(server.endpoint())
+                .maxAttempts(1)
+                .requestTimeout(Duration.ofMillis(300))
+                .build());
+        server.hangNext(1);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+    }
+
+    @Test
+    void readTimingOut_isDeadlineExceeded_andRetried() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(trust.clientBuilder()
+                .endpoint(server.endpoint())
+                .maxAttempts(2)
+                .requestTimeout(Duration.ofMillis(300))
+                .build());
+        client.put(bytes("k"), bytes("v"));
+        server.hangNext(2);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.get(bytes("k")));
+
+        assertEquals(ErrorCode.DEADLINE_EXCEEDED, e.code());
+        assertFalse(e.outcomeUnknown());
+        assertEquals(2, server.calls("Get").size());
+    }
+
+    @Test
+    void hungAttempt_isRetried_andSucceeds() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.track(trust.clientBuilder()
+                .endpoint(server.endpoint())
+                .requestTimeout(Duration.ofMillis(300))
+                .build());
+        server.hangNext(1);
+
+        client.put(bytes("k"), bytes("v"));
+
+        assertEquals(2, server.calls("Put").size());
+        assertEquals(1, requestIds(server.calls("Put")).size());
+    }
+
+    @Test
+    void nonRetryableCodes_areNotRetried() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        for (KvError error : List.of(KvError.STORAGE_FULL, KvError.UNREADABLE, KvError.WRONG_ROLE)) {
+            server.failNext(1, error);
+            int before = server.calls("Put").size();
+
+            RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+            assertEquals(error.name(), e.code().name());
+            assertFalse(e.retryable());
+            assertEquals(before + 1, server.calls("Put").size());
+        }
+    }
+
+    @Test
+    void undefinedStatus_isInternal_andNotRetried() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.failNext(1, Status.INVALID_ARGUMENT.withDescription("something the protocol does not define"));
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.get(bytes("k")));
+
+        assertEquals(ErrorCode.INTERNAL, e.code());
+        assertEquals(1, server.calls("Get").size());
+    }
+
+    @Test
+    void failingPreferredNode_failsOverToTheNextInRendezvousOrder() {
+        FakeKvServer first = trust.startServer();
+        FakeKvServer second = trust.startServer();
+        RatchetClient client = trust.client(first, second);
+        List<FakeKvServer> servers = List.of(first, second);
+        byte[] key = bytes("k");
+        List<Integer> order = client.router().route(key);
+        FakeKvServer preferred = servers.get(order.get(0));
+        FakeKvServer fallback = servers.get(order.get(1));
+        preferred.failNext(1, KvError.NOT_SERVING);
+
+        client.put(key, bytes("v"));
+
+        assertEquals(1, preferred.calls("Put").size());
+        assertEquals(1, fallback.calls("Put").size());
+        assertEquals(
+                preferred.calls("Put").get(0).requestId(),
+                fallback.calls("Put").get(0).requestId());
+    }
+
+    @Test
+    void deadEndpoint_isSkipped_forEveryKey() throws Exception {
+        FakeKvServer live = trust.startServer();
+        String dead = "127.0.0.1:" + freePort();
+        RatchetClient client = trust.track(
+                trust.clientBuilder().endpoint(dead).endpoint(live.endpoint()).build());
+
+        for (int i = 0; i < 20; i++) {
+            client.put(bytes("key-" + i), bytes("v"));
+        }
+
+        assertEquals(20, live.calls("Put").size());
+        assertEquals(20, live.writesApplied());
+    }
+
+    @Test
+    void noEndpointAnswering_isUnavailable_andNotOutcomeUnknown() throws Exception {
+        RatchetClient client = trust.track(trust.clientBuilder()
+                .endpoint("127.0.0.1:" + freePort())
+                .maxAttempts(3)
+                .build());
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        // A refused TCP connection proves the write was never sent.
+        assertEquals(ErrorCode.UNAVAILABLE, e.code());
+        assertFalse(e.outcomeUnknown());
+    }
+
+    @Test
+    void stoppedNode_failsOver_afterItServedBefore() {
+        FakeKvServer first = trust.startServer();
+        FakeKvServer second = trust.startServer();
+        RatchetClient client = trust.client(first, second);
+        for (int i = 0; i < 10; i++) {
+            client.put(bytes("key-" + i), bytes("before"));
+        }
+
+        first.close();
+
+        for (int i = 0; i < 10; i++) {
+            client.put(bytes("key-" + i), bytes("after"));
+        }
+        for (int i = 0; i < 10; i++) {
+            assertArrayEquals(
+                    bytes("after"), client.get(bytes("key-" + i)).orElseThrow().value());
+        }
+    }
+
+    private static Set<ByteString> requestIds(List<FakeKvServer.Call> calls) {
+        return calls.stream().map(FakeKvServer.Call::requestId).collect(Collectors.toSet());
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
