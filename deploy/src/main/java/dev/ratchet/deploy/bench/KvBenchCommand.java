@@ -96,7 +96,7 @@ public final class KvBenchCommand implements Callable<Integer> {
     long seed = 1;
 
     @Option(
-            names = "--simulated-ca",
+            names = {"--sim-ca", "--simulated-ca"},
             paramLabel = "DIR",
             description = "Ratchet only: the local simulated CA whose INSECURE development evidence to trust. "
                     + "Default: $RATCHET_HOME/simulated-ca, or ~/.ratchet/simulated-ca.")
