@@ -42,8 +42,18 @@ etcd_endpoints=http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:323
 work=$(mktemp -d /dev/shm/ratchet-vs-etcd.XXXXXX)
 pids=()
 
-stop_process() { # pid: SIGTERM, up to 30 s to exit, then SIGKILL
-    local pid=$1 waited=0
+descendants() { # pid: its children, grandchildren, ... (needs pgrep; none without it)
+    command -v pgrep >/dev/null 2>&1 || return 0
+    local child
+    for child in $(pgrep -P "$1" || true); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+stop_process() { # pid: SIGTERM, up to 30 s to exit, then SIGKILL; then any child it left behind
+    local pid=$1 waited=0 orphans
+    orphans=$(descendants "$pid")
     kill -TERM "$pid" 2>/dev/null || return 0
     while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do
         sleep 0.1
@@ -54,6 +64,25 @@ stop_process() { # pid: SIGTERM, up to 30 s to exit, then SIGKILL
         kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
+    # ratchet up stops its own children on SIGTERM; these are only for an up that could not.
+    for pid in $orphans; do
+        kill -0 "$pid" 2>/dev/null || continue
+        echo "# pid $pid outlived its parent: SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+}
+
+# The command running in the foreground, run in the background and waited for: bash runs a trap at
+# once during `wait`, but only after a true foreground command ends (and not at all if that command
+# handled SIGINT itself, as a JVM does).
+foreground=""
+run_waiting() { # command...
+    "$@" &
+    foreground=$!
+    local status=0
+    wait "$foreground" || status=$?
+    foreground=""
+    return "$status"
 }
 
 stop_all() {
@@ -67,6 +96,7 @@ stop_all() {
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    [[ -n $foreground ]] && stop_process "$foreground"
     stop_all
     rm -rf "$work"
     exit "$status"
@@ -84,7 +114,7 @@ fail() {
 
 echo "# building deploy (ratchet bench, ratchet up)" >&2
 # shellcheck disable=SC2086 # RATCHET_MVN_FLAGS is a list of Maven flags.
-if ! mvn -B -q ${RATCHET_MVN_FLAGS:-} -pl deploy -am package -DskipTests >"$work/mvn.log" 2>&1; then
+if ! run_waiting mvn -B -q ${RATCHET_MVN_FLAGS:-} -pl deploy -am package -DskipTests >"$work/mvn.log" 2>&1; then
     cat "$work/mvn.log" >&2
     fail "build failed"
 fi
@@ -93,7 +123,7 @@ fi
 if ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
         note "etcd missing: apt-get install -y etcd-server etcd-client"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client) \
+        run_waiting bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client' \
             >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; fail "could not install etcd-server"; }
     else
         fail "etcd is not installed; as root: apt-get install etcd-server etcd-client"
@@ -110,7 +140,7 @@ run_bench() { # target mix clients endpoint...
     log="$work/bench-$target-$mix-$clients.log"
     note "bench $mix target=$target clients=$clients ($seconds s)"
     local status=0
-    RATCHET_HOME="$work/ratchet-home" deploy/bin/ratchet bench --target "$target" --endpoints "$endpoints" \
+    RATCHET_HOME="$work/ratchet-home" run_waiting deploy/bin/ratchet bench --target "$target" --endpoints "$endpoints" \
         --mix "$mix" --clients "$clients" --duration "$seconds" --value-size "$value_size" \
         >"$log" 2>"$log.err" || status=$?
     grep -v '^#' "$log.err" | tail -5 >&2 || true
