@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  *     byte[] key = "greeting".getBytes(StandardCharsets.UTF_8);
  *     long version = client.put(key, "hello".getBytes(StandardCharsets.UTF_8));
  *     VersionedValue stored = client.get(key).orElseThrow();
- *     CasResult swapped = client.compareAndSet(key, Expectation.version(stored.version()), "hi".getBytes(StandardCharsets.UTF_8));
+ *     CasResult swapped =
+ *             client.compareAndSet(key, Expectation.version(version), "hi".getBytes(StandardCharsets.UTF_8));
  *     boolean existed = client.delete(key);
+ *     System.out.println(stored + " " + swapped + " existed=" + existed);
  * }
  * }</pre>
  *
