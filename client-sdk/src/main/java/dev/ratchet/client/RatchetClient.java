@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -327,7 +328,12 @@ public final class RatchetClient implements AutoCloseable {
                     if (failure == null) {
                         router.installed(tablets, clock.instant());
                     } else {
-                        log.debug("topology from {} failed: {}", node.endpoint(), failure.toString());
+                        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                        if (cause instanceof RatchetException refused && refused.code() == ErrorCode.INTERNAL) {
+                            log.warn("ignoring the topology from {}: {}", node.endpoint(), refused.getMessage());
+                        } else {
+                            log.debug("topology from {} failed: {}", node.endpoint(), cause.toString());
+                        }
                         router.fetchFailed(clock.instant());
                     }
                 });

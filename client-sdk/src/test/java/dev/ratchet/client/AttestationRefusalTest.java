@@ -57,8 +57,6 @@ class AttestationRefusalTest {
 
             assertEquals(ErrorCode.ATTESTATION_REFUSED, e.code());
             assertEquals(List.of(), stranger.calls());
-        } catch (Exception e) {
-            throw new AssertionError(e);
         }
     }
 }
