@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /** Bounded retries with the same request id, outcome-unknown reporting, and failover between cache nodes. */
 class RetryTest {
+    /** The deadline in tests where a call hangs: long enough for a TLS handshake on a busy machine. */
+    private static final Duration HANG_TIMEOUT = Duration.ofSeconds(2);
+
     private final TestTrust trust = new TestTrust();
 
     @AfterEach
@@ -109,7 +112,7 @@ class RetryTest {
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
                 .maxAttempts(1)
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         server.hangNext(1);
 
@@ -124,7 +127,7 @@ class RetryTest {
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
                 .maxAttempts(2)
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         client.put(bytes("k"), bytes("v"));
         server.hangNext(2);
@@ -141,7 +144,7 @@ class RetryTest {
         FakeKvServer server = trust.startServer();
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         server.hangNext(1);
 
