@@ -93,6 +93,19 @@ class RetryTest {
     }
 
     @Test
+    void outcomeUnknownThenANonRetryableRefusal_isStillOutcomeUnknown() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.applyThenFailNext(1, KvError.OUTCOME_UNKNOWN).failNext(1, KvError.STORAGE_FULL);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+        assertEquals(2, server.calls("Put").size());
+        assertEquals(1, server.writesApplied());
+    }
+
+    @Test
     void writeAppliedButUnconfirmed_isSettledOnceByTheRetry() {
         FakeKvServer server = trust.startServer();
         RatchetClient client = trust.client(server);
