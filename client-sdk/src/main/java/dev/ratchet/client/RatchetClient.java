@@ -74,8 +74,10 @@ import org.slf4j.LoggerFactory;
  * node; retries move to the next node in that order. Routing is a preference only: any cache node
  * serves any key correctly.
  *
- * <p>Thread-safe; share one client. Futures of the async methods complete on gRPC or client
- * threads, so callbacks attached to them should not block. Keys and values are copied; callers may
+ * <p>Thread-safe; share one client. It owns one channel per endpoint and one daemon thread
+ * ({@code ratchet-client-backoff}) that starts retries after their delay; no call blocks a thread
+ * while it waits, except the sync methods, which wait for their async twin. Futures of the async
+ * methods complete on gRPC or backoff threads, so callbacks attached to them should not block. Keys and values are copied; callers may
  * reuse their arrays at once.
  */
 public final class RatchetClient implements AutoCloseable {
