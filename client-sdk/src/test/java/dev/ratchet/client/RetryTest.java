@@ -15,6 +15,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -181,6 +183,19 @@ class RetryTest {
             assertFalse(e.retryable());
             assertEquals(before + 1, server.calls("Put").size());
         }
+    }
+
+    @Test
+    void asyncFailure_completesTheFutureWithTheCode() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.failNext(1, KvError.STORAGE_FULL);
+
+        ExecutionException e = assertThrows(
+                ExecutionException.class,
+                () -> client.putAsync(bytes("k"), bytes("v")).get(30, TimeUnit.SECONDS));
+
+        assertEquals(ErrorCode.STORAGE_FULL, ((RatchetException) e.getCause()).code());
     }
 
     @Test
