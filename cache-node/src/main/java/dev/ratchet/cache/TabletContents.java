@@ -335,7 +335,8 @@ final class TabletContents {
                     + ", expected " + Long.toUnsignedString(expectedTabletId));
         }
         long next = plaintext.getNextKeyVersion();
-        // Signed: the counter never gets near 2^63, so a value there is corruption.
+        // Signed: the counter never gets near 2^63, so a value there is corruption. Zero is also
+        // what a plaintext cut before its last field reads as (see cache.proto).
         if (next < 1) {
             throw new CorruptTabletException("next key version " + Long.toUnsignedString(next) + " is out of range");
         }
