@@ -45,6 +45,7 @@ final class Expectation {
         return ABSENT;
     }
 
+    /** Returns which state is expected. */
     Kind kind() {
         return kind;
     }

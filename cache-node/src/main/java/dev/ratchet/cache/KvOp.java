@@ -72,14 +72,17 @@ final class KvOp {
                 requestId, key, Kind.COMPARE_AND_SET, Objects.requireNonNull(expectation, "expectation"), value);
     }
 
+    /** Returns the client's idempotency id. */
     ByteString requestId() {
         return requestId;
     }
 
+    /** Returns the key written. */
     ByteString key() {
         return key;
     }
 
+    /** Returns what the op does. */
     Kind kind() {
         return kind;
     }

@@ -43,13 +43,16 @@ final class TabletContents {
     static final int FORMAT_VERSION = 1;
 
     /**
-     * Most request ids remembered per tablet. A retry older than the window applies again, so the
-     * window must outlast the client's retry budget (seconds) at the tablet's write rate: 1024 ids
-     * cover, e.g., 8 full-rate batches of 128 ops. Each record is at most ~110 bytes (64-byte id,
-     * 32-byte hash, outcome), so the window costs at most ~110 KiB of every tablet version.
+     * Most request ids remembered per tablet. A retry is recognized while fewer than this many
+     * other writes to the same tablet have been applied since its first attempt; after that it
+     * applies again. At 1,000 writes per second to one tablet that is a one-second retry budget,
+     * and a client retries an unknown outcome within a few hundred milliseconds. Each record is at
+     * most ~120 bytes (64-byte id, 32-byte hash, outcome), so the window adds at most ~120 KiB to
+     * every sealed version of a busy tablet; a larger window would cost that on every write.
      */
     static final int APPLIED_REQUESTS_MAX = 1024;
 
+    /** Length of {@link KvOp#sha256()} as stored in the window. */
     static final int OP_SHA256_BYTES = 32;
 
     private static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
@@ -114,15 +117,20 @@ final class TabletContents {
         return plaintext.toByteArray();
     }
 
+    /** Returns the id of the tablet these contents belong to. */
     long tabletId() {
         return plaintext.getTabletId();
     }
 
+    /** Returns the number of keys (TabletBlob.key_count). */
     int keyCount() {
         return plaintext.getEntriesCount();
     }
 
-    /** Returns the length of {@link #serialize()} (memoized by protobuf, so cheap). */
+    /**
+     * Returns the length of {@link #serialize()}, which is also the ciphertext length
+     * (TabletBlob.plaintext_bytes); memoized by protobuf, so cheap.
+     */
     long plaintextBytes() {
         return plaintext.getSerializedSize();
     }

@@ -40,9 +40,10 @@ import javax.crypto.spec.SecretKeySpec;
  * HKDF-derived keys, which is as hard as breaking SHA-256. So a ciphertext opens under at most one
  * (key, epoch, tablet id, version).
  *
- * <p><b>Nonces.</b> The caller passes 12 random bytes per seal. Reuse would only repeat a keystream
- * for the same (key, tablet id, version), which a correct writer seals once per commit attempt;
- * random nonces keep even a retried attempt safe. Stateless and thread-safe.
+ * <p><b>Nonces.</b> The per-blob keys already differ per (key, epoch, tablet id, version), but
+ * several cache nodes may race to write the same version of a tablet with different plaintexts,
+ * so the caller passes 12 fresh random bytes per seal (a counter could not be coordinated); a
+ * repeat within one (tablet id, version) is then negligible. Stateless and thread-safe.
  */
 final class TabletSeal {
     static final int DATA_KEY_BYTES = 32;
@@ -70,7 +71,10 @@ final class TabletSeal {
      * as.
      *
      * @param dataKey the data-encryption key of {@code keyEpoch}, 32 bytes
-     * @param version the tablet version the blob will have in the tablet store
+     * @param version the tablet version the blob will have once committed: the expected version
+     *     + 1 for a commit or the left half of a split or merge, 1 for the right half of a split.
+     *     A blob sealed for one version cannot be committed at another, so after losing a commit
+     *     race the caller re-applies and seals again.
      * @param nonce12 12 fresh random bytes
      */
     static SealedTablet seal(
@@ -99,7 +103,7 @@ final class TabletSeal {
 
     /**
      * Verifies and decrypts a blob that the tablet store says is {@code tabletId} at {@code
-     * version} under {@code keyEpoch}.
+     * version} under {@code keyEpoch} (TabletMeta.version and TabletBlob.key_epoch).
      *
      * @throws TabletIntegrityException if the nonce or tag is malformed or the tag does not verify
      *     (nothing is decrypted then)
