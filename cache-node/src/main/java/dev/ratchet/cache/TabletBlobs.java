@@ -11,7 +11,6 @@ import dev.ratchet.sector.array.StripeWrite;
 import dev.ratchet.tablet.proto.DataKeysView;
 import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletMeta;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,12 +95,8 @@ final class TabletBlobs {
         long epoch = keys.getCurrentEpoch();
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
-        TabletSeal.SealedTablet sealed;
-        try {
-            sealed = TabletSeal.seal(directory.dataKey(epoch), epoch, tabletId, version, plaintext, nonce);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("sealing a tablet failed", e);
-        }
+        TabletSeal.SealedTablet sealed =
+                TabletSeal.seal(directory.dataKey(epoch), epoch, tabletId, version, plaintext, nonce);
         byte[] ciphertext = sealed.ciphertext();
         int stripeCount = (ciphertext.length + stripeDataBytes - 1) / stripeDataBytes;
         if (stripeCount > ServingLimits.STRIPES_PER_TABLET_MAX) {
