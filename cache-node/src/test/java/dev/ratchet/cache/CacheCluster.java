@@ -61,7 +61,7 @@ final class CacheCluster implements AutoCloseable {
     static final int K = 4;
     static final int M = 2;
     static final int INITIAL_TABLETS = 4;
-    static final long STRIPES = 4096;
+    static final long STRIPES = 1024;
     static final Duration WAIT = Duration.ofSeconds(60);
 
     final TestClusterCa ca = new TestClusterCa(Clock.systemUTC());

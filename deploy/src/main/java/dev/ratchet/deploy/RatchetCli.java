@@ -14,7 +14,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = RatchetCli.Version.class,
         description = "Ratchet, a confidential, rollback-proof key-value store.",
-        subcommands = {AttestCommand.class, SectorServerCommand.class, TabletStoreCommand.class, RaftCommand.class})
+        subcommands = {
+            AttestCommand.class,
+            SectorServerCommand.class,
+            TabletStoreCommand.class,
+            RaftCommand.class,
+            CacheNodeCommand.class
+        })
 public final class RatchetCli implements Runnable {
     /** Exit code of a usage error (picocli's default, kept explicit because scripts depend on it). */
     static final int EXIT_USAGE = 2;
