@@ -70,24 +70,27 @@ class CacheNodeKvTest {
     @Test
     void compareAndSet_byVersionValueAndAbsence() {
         ByteString key = bytes("cas-key");
-        CompareAndSetResponse created = kv.compareAndSet(cas(key, "v1").setExpectAbsent(true).build());
+        CompareAndSetResponse created =
+                kv.compareAndSet(cas(key, "v1").setExpectAbsent(true).build());
         assertTrue(created.getSucceeded());
-        CompareAndSetResponse again = kv.compareAndSet(cas(key, "v1b").setExpectAbsent(true).build());
+        CompareAndSetResponse again =
+                kv.compareAndSet(cas(key, "v1b").setExpectAbsent(true).build());
         assertFalse(again.getSucceeded());
         assertTrue(again.getCurrentFound());
         assertEquals(bytes("v1"), again.getCurrentValue());
         assertEquals(created.getVersion(), again.getVersion());
 
-        CompareAndSetResponse byVersion =
-                kv.compareAndSet(cas(key, "v2").setExpectedVersion(created.getVersion()).build());
+        CompareAndSetResponse byVersion = kv.compareAndSet(
+                cas(key, "v2").setExpectedVersion(created.getVersion()).build());
         assertTrue(byVersion.getSucceeded());
         assertTrue(byVersion.getVersion() > created.getVersion());
-        CompareAndSetResponse staleVersion =
-                kv.compareAndSet(cas(key, "v3").setExpectedVersion(created.getVersion()).build());
+        CompareAndSetResponse staleVersion = kv.compareAndSet(
+                cas(key, "v3").setExpectedVersion(created.getVersion()).build());
         assertFalse(staleVersion.getSucceeded());
         assertEquals(byVersion.getVersion(), staleVersion.getVersion());
 
-        CompareAndSetResponse byValue = kv2.compareAndSet(cas(key, "v3").setExpectedValue(bytes("v2")).build());
+        CompareAndSetResponse byValue =
+                kv2.compareAndSet(cas(key, "v3").setExpectedValue(bytes("v2")).build());
         assertTrue(byValue.getSucceeded());
         CompareAndSetResponse wrongValue =
                 kv2.compareAndSet(cas(key, "v4").setExpectedValue(bytes("v2")).build());
@@ -192,7 +195,8 @@ class CacheNodeKvTest {
             assertTrue(put.get(60, TimeUnit.SECONDS).getVersion() >= 1);
         }
         for (int i = 0; i < keys.size(); i++) {
-            assertEquals(bytes("value-" + i), get(i % 2 == 0 ? kv2 : kv, keys.get(i)).getValue());
+            assertEquals(
+                    bytes("value-" + i), get(i % 2 == 0 ? kv2 : kv, keys.get(i)).getValue());
         }
     }
 
@@ -242,13 +246,16 @@ class CacheNodeKvTest {
                 Status.Code.INVALID_ARGUMENT,
                 "MALFORMED_REQUEST");
         assertError(
-                assertThrows(StatusRuntimeException.class, () -> kv.compareAndSet(cas(bytes("k"), "v").build())),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> kv.compareAndSet(cas(bytes("k"), "v").build())),
                 Status.Code.INVALID_ARGUMENT,
                 "MALFORMED_REQUEST");
         assertError(
-                assertThrows(StatusRuntimeException.class, () -> kv.delete(DeleteRequest.newBuilder()
-                        .setKey(bytes("k"))
-                        .build())),
+                assertThrows(
+                        StatusRuntimeException.class,
+                        () -> kv.delete(
+                                DeleteRequest.newBuilder().setKey(bytes("k")).build())),
                 Status.Code.INVALID_ARGUMENT,
                 "MALFORMED_REQUEST");
         ByteString maxKey = ByteString.copyFrom(new byte[ServingLimits.KEY_BYTES_MAX]);
@@ -258,12 +265,13 @@ class CacheNodeKvTest {
 
     @Test
     void aCallerOfAnotherRole_isRefusedWithWrongRole() {
-        KvServiceGrpc.KvServiceBlockingStub asCache = KvServiceGrpc.newBlockingStub(
-                cluster.channel(first, cluster.ca.identity(Role.CACHE)));
+        KvServiceGrpc.KvServiceBlockingStub asCache =
+                KvServiceGrpc.newBlockingStub(cluster.channel(first, cluster.ca.identity(Role.CACHE)));
         assertError(
                 assertThrows(
                         StatusRuntimeException.class,
-                        () -> asCache.get(GetRequest.newBuilder().setKey(bytes("k")).build())),
+                        () -> asCache.get(
+                                GetRequest.newBuilder().setKey(bytes("k")).build())),
                 Status.Code.PERMISSION_DENIED,
                 "WRONG_ROLE");
     }
@@ -312,7 +320,9 @@ class CacheNodeKvTest {
         StatusResponse status = kv.status(StatusRequest.getDefaultInstance());
         assertEquals(first.nodeId(), status.getCacheNodeId());
         assertEquals(3, status.getRaftMembersCount());
-        assertEquals(1, status.getRaftMembersList().stream().filter(m -> m.getLeader()).count());
+        assertEquals(
+                1,
+                status.getRaftMembersList().stream().filter(m -> m.getLeader()).count());
         assertEquals(CacheCluster.K, status.getDataShards());
         assertEquals(CacheCluster.M, status.getParityShards());
         assertEquals(CacheCluster.K + CacheCluster.M, status.getSlotsCount());
