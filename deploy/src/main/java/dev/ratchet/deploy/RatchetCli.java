@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             SectorServerCommand.class,
             TabletStoreCommand.class,
             RaftCommand.class,
+            CacheNodeCommand.class,
             UpCommand.class,
             PutCommand.class,
             GetCommand.class,

@@ -202,7 +202,9 @@ final class UpCommand implements Callable<Integer> {
 
         out.println("bootstrapping the cluster (raft bootstrap, in this process)");
         out.flush();
-        bootstrap(plan.bootstrapArgs(peers, slots, ca));
+        for (String line : bootstrap(plan.bootstrapArgs(peers, slots, ca))) {
+            out.println("  " + line);
+        }
 
         if (plan.cacheNodes() > 0) {
             out.println("starting " + plan.cacheNodes() + " cache node" + (plan.cacheNodes() == 1 ? "" : "s"));
@@ -244,7 +246,8 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    private static void bootstrap(List<String> args) throws BootstrapException {
+    /** Runs {@code raft bootstrap} in this process and returns its output lines. */
+    private static List<String> bootstrap(List<String> args) throws BootstrapException {
         StringWriter output = new StringWriter();
         CommandLine bootstrap = RatchetCli.newCommandLine();
         bootstrap.setOut(new PrintWriter(output, true));
@@ -254,6 +257,7 @@ final class UpCommand implements Callable<Integer> {
             throw new BootstrapException("raft bootstrap exited " + exitCode + ":\n"
                     + output.toString().strip());
         }
+        return output.toString().lines().toList();
     }
 
     private void printReady(List<String> endpoints, Path endpointsFile, PrintWriter out) {

@@ -119,6 +119,10 @@ final class TabletCommands {
         if (!InputRules.isNodeId(node)) {
             return splitResult(SplitTabletResult.Status.INVALID, "cache node id must be 64 lowercase hex characters");
         }
+        if (command.getExpectedNewTabletId() == 0) {
+            return splitResult(
+                    SplitTabletResult.Status.INVALID, "expected_new_tablet_id is required (the right half's id)");
+        }
         if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
             return splitResult(
                     SplitTabletResult.Status.INVALID,
@@ -136,12 +140,16 @@ final class TabletCommands {
             return splitResult(
                     SplitTabletResult.Status.UNKNOWN_TABLET, "tablet " + Long.toUnsignedString(command.getTabletId()));
         }
-        if (tablet.version() != command.getExpectedVersion()) {
+        if (tablet.version() != command.getExpectedVersion()
+                || state.nextTabletId != command.getExpectedNewTabletId()) {
+            // The right blob is sealed under the id it expected; any other id must not accept it.
             return Result.newBuilder()
                     .setSplitTablet(SplitTabletResult.newBuilder()
                             .setStatus(SplitTabletResult.Status.VERSION_CONFLICT)
-                            .setDetail("tablet " + tablet.id() + " is at version " + tablet.version())
-                            .setLeft(tablet.toHeader()))
+                            .setDetail("tablet " + tablet.id() + " is at version " + tablet.version()
+                                    + " and the next tablet id is " + Long.toUnsignedString(state.nextTabletId))
+                            .setLeft(tablet.toHeader())
+                            .setNextTabletId(state.nextTabletId))
                     .build();
         }
         long position = command.getSplitPosition();

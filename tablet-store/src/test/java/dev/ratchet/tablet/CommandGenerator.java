@@ -149,6 +149,7 @@ final class CommandGenerator {
                 .setTabletId(tablet.getTabletId())
                 .setExpectedVersion(random.nextInt(10) == 0 ? tablet.getVersion() + 3 : tablet.getVersion())
                 .setSplitPosition(position)
+                .setExpectedNewTabletId(random.nextInt(10) == 0 ? nextTabletId(machine) + 1 : nextTabletId(machine))
                 .setLeftBlob(blob(machine, reserved))
                 .setRightBlob(blob(machine, reserved))
                 .build();
@@ -306,6 +307,14 @@ final class CommandGenerator {
 
     private <T> T pick(List<T> list) {
         return list.get(random.nextInt(list.size()));
+    }
+
+    private static long nextTabletId(TabletStateMachine machine) {
+        return machine.query(Query.newBuilder()
+                        .setCluster(ClusterQuery.getDefaultInstance())
+                        .build())
+                .getCluster()
+                .getNextTabletId();
     }
 
     private static List<TabletMeta> ring(TabletStateMachine machine) {

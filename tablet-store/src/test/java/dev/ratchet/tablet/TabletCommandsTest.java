@@ -198,6 +198,7 @@ class TabletCommandsTest {
                         .setTabletId(1)
                         .setExpectedVersion(0)
                         .setSplitPosition(middle)
+                        .setExpectedNewTabletId(5)
                         .setLeftBlob(blob(stripes.subList(0, 1), 1))
                         .setRightBlob(blob(stripes.subList(1, 2), 1)))
                 .build());
@@ -221,6 +222,20 @@ class TabletCommandsTest {
         assertEquals(SplitTabletResult.Status.VERSION_CONFLICT, splitStatus(2, 3, tablet.getRangeFirst() + 5));
         assertEquals(SplitTabletResult.Status.UNKNOWN_TABLET, splitStatus(42, 0, 5));
         assertEquals(SplitTabletResult.Status.OK, splitStatus(2, 0, tablet.getRangeLast()));
+        machine.checkInvariants();
+    }
+
+    @Test
+    void split_expectedNewTabletId_isRequiredAndMustBeNext() {
+        TabletMeta tablet = tablet(2);
+        long middle = tablet.getRangeFirst() + 5;
+        assertEquals(SplitTabletResult.Status.INVALID, splitStatus(2, 0, middle, 0));
+        assertEquals(SplitTabletResult.Status.VERSION_CONFLICT, splitStatus(2, 0, middle, 6));
+        assertEquals(SplitTabletResult.Status.OK, splitStatus(2, 0, middle, 5));
+        // The id 5 is taken now: a split that expected it conflicts instead of using id 6.
+        assertEquals(
+                SplitTabletResult.Status.VERSION_CONFLICT,
+                splitStatus(3, 0, tablet(3).getRangeFirst() + 5, 5));
         machine.checkInvariants();
     }
 
@@ -359,12 +374,17 @@ class TabletCommandsTest {
     }
 
     private SplitTabletResult.Status splitStatus(long id, long version, long position) {
+        return splitStatus(id, version, position, 5);
+    }
+
+    private SplitTabletResult.Status splitStatus(long id, long version, long position, long expectedNewId) {
         return machine.apply(fixtures.command()
                         .setSplitTablet(SplitTablet.newBuilder()
                                 .setCacheNodeId(CACHE_A)
                                 .setTabletId(id)
                                 .setExpectedVersion(version)
-                                .setSplitPosition(position))
+                                .setSplitPosition(position)
+                                .setExpectedNewTabletId(expectedNewId))
                         .build())
                 .getSplitTablet()
                 .getStatus();

@@ -1,0 +1,539 @@
+package dev.ratchet.cache;
+
+import dev.ratchet.attestation.AttestationException;
+import dev.ratchet.attestation.AttestationVerifier;
+import dev.ratchet.attestation.NodeIdentity;
+import dev.ratchet.attestation.Role;
+import dev.ratchet.attestation.tls.AttestedKeyManager;
+import dev.ratchet.attestation.tls.AttestedPeerInterceptor;
+import dev.ratchet.attestation.tls.AttestedTls;
+import dev.ratchet.attestation.tls.AttestedTrustManager;
+import dev.ratchet.client.proto.RebuildStatus;
+import dev.ratchet.client.proto.StatusResponse;
+import dev.ratchet.raft.RaftGroupClient;
+import dev.ratchet.sector.array.GrpcSectorDevice;
+import dev.ratchet.sector.array.SectorArray;
+import dev.ratchet.sector.array.SectorDevice;
+import dev.ratchet.tablet.Proposals;
+import dev.ratchet.tablet.TabletStoreClient;
+import dev.ratchet.tablet.TabletStoreNode;
+import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.DeregisterCacheNode;
+import dev.ratchet.tablet.proto.RegisterCacheNode;
+import dev.ratchet.tablet.proto.RegisterCacheNodeResult;
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.Slot;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.apache.ratis.protocol.RaftPeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cache node: serves the client protocol (kv.proto) over attested TLS, batches each tablet's
+ * writes into sealed whole-tablet versions on the sector array, commits them through the tablet
+ * store, and serves linearizable reads (DESIGN.md §6).
+ *
+ * <h2>What it trusts, and why</h2>
+ *
+ * <ul>
+ *   <li>Its own TEE, for its memory: data keys and decrypted tablets live only there.
+ *   <li>The tablet store (a Raft majority of attested TEE nodes, reached over attested TLS that
+ *       accepts only role tablet-store with the node ids it was given), for what is current: tablet
+ *       versions, blob locations, shard digests, data keys, the array's slots and deaths. Reads are
+ *       linearizable queries (ReadIndex), so a stale leader cannot answer.
+ *   <li>Nothing the sector servers say, beyond their attested identity: every shard is checked
+ *       against the digest the tablet store pinned, and every blob is authenticated (HMAC over the
+ *       ciphertext, with the tablet id, version and key epoch bound in) before it is parsed. A
+ *       rolled-back, corrupt or lying server is decoded around, never believed.
+ *   <li>Clients only for who they are: the caller's role comes from the attested TLS session
+ *       (role client, anything else is WRONG_ROLE), never from a message field.
+ * </ul>
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <pre>
+ *   start: connect to the tablet store -> query the array -> one attested device per slot
+ *          -> RegisterCacheNode (its id and measurement) -> push the signed writer set to every
+ *          sector server -> query data keys and ring -> serve
+ *   close: refuse new requests -> stop the server -> release unused stripes
+ *          -> DeregisterCacheNode -> push the smaller writer set -> close the array and client
+ * </pre>
+ *
+ * <p>Nothing it holds needs to survive it: a crashed cache node leaves at most reserved stripes
+ * (released when it is deregistered) and stripes pending trim (any other node trims them).
+ *
+ * <p>Thread-safe.
+ */
+public final class CacheNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CacheNode.class);
+
+    /** How often the node re-reads the array view (deaths by other nodes, stripes to trim): 1 s. */
+    static final long MAINTENANCE_INTERVAL_MILLIS = 1_000;
+
+    /** How long a clean close waits for calls in flight. */
+    static final long CLOSE_GRACE_MILLIS = 5_000;
+
+    private final NodeIdentity identity;
+    private final TabletStoreClient storeClient;
+    private final TabletDirectory directory;
+    private final List<RaftPeer> tabletStorePeers;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timer;
+    private final SectorArray array;
+    private final WriterSetPush writerSets;
+    private final SlotWatch slots;
+    private final StripePool pool;
+    private final Trimmer trimmer;
+    private final TabletWriter writer;
+    private final KvEndpoint endpoint;
+    private final Rebuilds rebuilds;
+    private final Server server;
+    private final String host;
+
+    private final Object closeLock = new Object();
+
+    /** Guarded by {@link #closeLock}. */
+    private boolean closed;
+
+    private CacheNode(Builder b, Started parts) {
+        this.identity = b.identity;
+        this.tabletStorePeers = List.copyOf(b.tabletStorePeers);
+        this.host = b.host;
+        this.storeClient = parts.storeClient;
+        this.directory = parts.directory;
+        this.workers = parts.workers;
+        this.timer = parts.timer;
+        this.array = parts.array;
+        this.writerSets = parts.writerSets;
+        this.slots = parts.slots;
+        this.pool = parts.pool;
+        this.trimmer = parts.trimmer;
+        this.writer = parts.writer;
+        this.endpoint = parts.endpoint;
+        this.rebuilds = parts.rebuilds;
+        this.server = parts.server;
+    }
+
+    /**
+     * Returns a builder for a cache node presenting {@code identity} (role cache), checking peers
+     * with {@code verifier}, and using the tablet-store group whose members are {@code
+     * tabletStorePeers} (reached on their client ports).
+     */
+    public static Builder builder(
+            NodeIdentity identity, AttestationVerifier verifier, List<RaftPeer> tabletStorePeers) {
+        return new Builder(identity, verifier, tabletStorePeers);
+    }
+
+    /** Returns this node's attested id. */
+    public String nodeId() {
+        return identity.nodeId();
+    }
+
+    /** Returns the port the client protocol is served on (the bound one if 0 was asked for). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Returns {@code host:port} as clients dial it. */
+    public String address() {
+        return host + ":" + port();
+    }
+
+    /**
+     * Replaces the sector server of the DEAD slot {@code slot} with the fresh server {@code
+     * nodeId} at {@code address}: AssignReplacement in the tablet store, the writer set installed
+     * on it, every live stripe's shard for the slot decoded from the others and written to it
+     * (each checked against its pinned digest), then MarkSlotRebuilt. Progress goes to {@code
+     * progress} after each batch and is shown by the Status RPC.
+     *
+     * <p>Trims pause during the rebuild. Writes by this node reach the new server at once; writes
+     * committed meanwhile by other cache nodes miss it, and their shards on this slot are decoded
+     * around (as erasures) until those tablets are written again.
+     *
+     * @return the final progress; fails if the slot is not DEAD, the replacement is refused, or the
+     *     rebuild fails (the slot then stays DEAD in this node and REBUILDING in the store)
+     */
+    public CompletableFuture<RebuildStatus> rebuild(
+            int slot, String nodeId, String address, Consumer<RebuildStatus> progress) {
+        return rebuilds.start(slot, nodeId, address, progress);
+    }
+
+    /** Returns what the Status RPC answers. */
+    public StatusResponse status() {
+        return StatusReport.status(directory, storeClient, tabletStorePeers, array, rebuilds);
+    }
+
+    /**
+     * Stops serving, releases this node's unused stripes, deregisters it from the tablet store
+     * and pushes the writer set without it; idempotent. A node that cannot reach the store still
+     * closes; its reservations are then released when an operator removes it.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        endpoint.stopServing();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        timer.shutdownNow();
+        try {
+            pool.releaseAll();
+            directory.submit(directory
+                    .command()
+                    .setDeregisterCacheNode(DeregisterCacheNode.newBuilder().setNodeId(nodeId()))
+                    .build());
+            writerSets.pushCurrent();
+        } catch (RuntimeException e) {
+            log.warn("cache node {} could not deregister cleanly: {}", nodeId(), e.getMessage());
+        }
+        workers.shutdownNow();
+        array.close();
+        try {
+            storeClient.close();
+        } catch (IOException e) {
+            log.warn("closing the tablet-store client failed: {}", e.getMessage());
+        }
+        log.info("cache node {} stopped", nodeId());
+    }
+
+    /** Returns the ops waiting in tablet queues (for tests). */
+    int waitingWrites() {
+        return writer.waitingCount();
+    }
+
+    /** Runs trim rounds until nothing is pending (for tests). */
+    void trimAllNow() {
+        while (trimmer.roundNow() > 0) {
+            // until the pending list is empty
+        }
+    }
+
+    /** The parts {@link Builder#start} assembles, in order. */
+    private static final class Started {
+        TabletStoreClient storeClient;
+        TabletDirectory directory;
+        ExecutorService workers;
+        ScheduledExecutorService timer;
+        SectorArray array;
+        WriterSetPush writerSets;
+        SlotWatch slots;
+        StripePool pool;
+        Trimmer trimmer;
+        TabletWriter writer;
+        KvEndpoint endpoint;
+        Rebuilds rebuilds;
+        Server server;
+
+        void closeQuietly() {
+            if (server != null) {
+                server.shutdownNow();
+            }
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+            if (workers != null) {
+                workers.shutdownNow();
+            }
+            if (array != null) {
+                array.close();
+            }
+            if (storeClient != null) {
+                try {
+                    storeClient.close();
+                } catch (IOException e) {
+                    // failing start; the original failure is what matters
+                }
+            }
+        }
+    }
+
+    /** Configures and starts a {@link CacheNode}. */
+    public static final class Builder {
+        private final NodeIdentity identity;
+        private final AttestationVerifier verifier;
+        private final List<RaftPeer> tabletStorePeers;
+        private String host = "127.0.0.1";
+        private int port;
+        private Clock clock = Clock.systemUTC();
+        private String measurementHex;
+        private int tabletQueueDepthMax = ServingLimits.TABLET_QUEUE_DEPTH_MAX_DEFAULT;
+        private int inFlightRequestsMax = ServingLimits.IN_FLIGHT_REQUESTS_MAX_DEFAULT;
+        private long splitPlaintextBytes = ServingLimits.SPLIT_PLAINTEXT_BYTES_DEFAULT;
+        private long sectorCallTimeoutMillis = SectorArray.Builder.CALL_TIMEOUT_MILLIS_DEFAULT;
+        private Duration tabletStoreTimeout = Duration.ofSeconds(5);
+
+        private Builder(NodeIdentity identity, AttestationVerifier verifier, List<RaftPeer> tabletStorePeers) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            this.verifier = Objects.requireNonNull(verifier, "verifier");
+            this.tabletStorePeers = List.copyOf(tabletStorePeers);
+            if (identity.role() != Role.CACHE) {
+                throw new IllegalArgumentException("a cache node runs as role cache, not " + identity.role());
+            }
+            if (this.tabletStorePeers.isEmpty()) {
+                throw new IllegalArgumentException("at least one tablet-store peer is needed");
+            }
+        }
+
+        /** Sets the address to serve clients on (default 127.0.0.1, port 0: any free port). */
+        public Builder listen(String listenHost, int listenPort) {
+            if (listenPort < 0 || listenPort > 65_535) {
+                throw new IllegalArgumentException("port must be 0..65535: " + listenPort);
+            }
+            this.host = Objects.requireNonNull(listenHost, "listenHost");
+            this.port = listenPort;
+            return this;
+        }
+
+        /** Sets the clock for certificate validity and evidence age (default: system UTC). */
+        public Builder clock(Clock nodeClock) {
+            this.clock = Objects.requireNonNull(nodeClock, "nodeClock");
+            return this;
+        }
+
+        /**
+         * Sets the measurement registered with the tablet store; by default the one in this node's
+         * own evidence, as the verifier reads it.
+         */
+        public Builder measurementHex(String hex) {
+            this.measurementHex = Objects.requireNonNull(hex, "hex");
+            return this;
+        }
+
+        /** Sets the ops that may wait per tablet before OVERLOADED. */
+        public Builder tabletQueueDepthMax(int depth) {
+            if (depth < 1) {
+                throw new IllegalArgumentException("tabletQueueDepthMax < 1: " + depth);
+            }
+            this.tabletQueueDepthMax = depth;
+            return this;
+        }
+
+        /** Sets the requests in flight on this node before OVERLOADED. */
+        public Builder inFlightRequestsMax(int requests) {
+            if (requests < 1) {
+                throw new IllegalArgumentException("inFlightRequestsMax < 1: " + requests);
+            }
+            this.inFlightRequestsMax = requests;
+            return this;
+        }
+
+        /** Sets the plaintext size past which a tablet is split. */
+        public Builder splitPlaintextBytes(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("splitPlaintextBytes < 1024: " + bytes);
+            }
+            this.splitPlaintextBytes = bytes;
+            return this;
+        }
+
+        /** Sets how long a sector-server call may take before it counts as an erasure. */
+        public Builder sectorCallTimeoutMillis(long millis) {
+            if (millis < 1) {
+                throw new IllegalArgumentException("sectorCallTimeoutMillis < 1: " + millis);
+            }
+            this.sectorCallTimeoutMillis = millis;
+            return this;
+        }
+
+        /** Sets how long one tablet-store request attempt may take. */
+        public Builder tabletStoreTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("tabletStoreTimeout must be positive: " + timeout);
+            }
+            this.tabletStoreTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Connects, registers and starts serving.
+         *
+         * @throws IOException if the tablet store or the listen address cannot be reached, or the
+         *     store refuses to register this node
+         */
+        public CacheNode start() throws IOException {
+            Started parts = new Started();
+            try {
+                assemble(parts);
+                CacheNode node = new CacheNode(this, parts);
+                parts.timer.scheduleWithFixedDelay(
+                        () -> parts.workers.execute(node::maintain),
+                        MAINTENANCE_INTERVAL_MILLIS,
+                        MAINTENANCE_INTERVAL_MILLIS,
+                        TimeUnit.MILLISECONDS);
+                log.info("cache node {} serving on {}:{}", identity.nodeId(), host, parts.server.getPort());
+                return node;
+            } catch (KvException e) {
+                parts.closeQuietly();
+                throw new IOException(e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                parts.closeQuietly();
+                throw e;
+            }
+        }
+
+        private void assemble(Started parts) throws IOException {
+            String measurement = measurementHex != null ? measurementHex : ownMeasurement();
+            parts.storeClient = new TabletStoreClient(
+                    RaftGroupClient.builder(identity, verifier, TabletStoreNode.GROUP_ID, tabletStorePeers)
+                            .clock(clock)
+                            .requestTimeout(tabletStoreTimeout)
+                            .build());
+            parts.directory = new TabletDirectory(parts.storeClient, new Proposals(), identity.nodeId());
+            parts.workers = Executors.newFixedThreadPool(ServingLimits.WORKER_THREADS, daemonThreads("cache-worker"));
+            parts.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("cache-timer"));
+            ArrayView view = parts.directory.array();
+            parts.writerSets = new WriterSetPush(identity, verifier, clock, parts.directory);
+            parts.slots = new SlotWatch(
+                    parts.directory, parts.workers, parts.writerSets, view.getDataShards() + view.getParityShards());
+            parts.array = SectorArray.builder(view.getDataShards(), view.getParityShards())
+                    .slots(devices(view))
+                    .callTimeoutMillis(sectorCallTimeoutMillis)
+                    .faultListener(parts.slots::onFault)
+                    .build();
+            parts.slots.attach(parts.array);
+            parts.slots.follow(view);
+            register(parts.directory, measurement);
+            parts.writerSets.pushCurrent();
+            parts.directory.refreshDataKeys();
+            parts.directory.refreshRing();
+            parts.pool = new StripePool(parts.directory);
+            TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
+            TabletBlobs blobs =
+                    new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
+            parts.trimmer = new Trimmer(parts.directory, parts.array, parts.workers);
+            splitter.attach(blobs, parts.trimmer);
+            parts.writer = new TabletWriter(
+                    parts.directory, blobs, parts.trimmer, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
+            TabletReader reader = new TabletReader(parts.directory, blobs, parts.workers);
+            parts.rebuilds = new Rebuilds(
+                    parts.directory,
+                    parts.array,
+                    parts.slots,
+                    parts.writerSets,
+                    parts.trimmer,
+                    parts.workers,
+                    (nodeId, address) -> device(nodeId, address));
+            Rebuilds rebuilds = parts.rebuilds;
+            List<RaftPeer> peers = tabletStorePeers;
+            SectorArray array = parts.array;
+            TabletDirectory directory = parts.directory;
+            TabletStoreClient storeClient = parts.storeClient;
+            parts.endpoint = new KvEndpoint(
+                    parts.writer,
+                    reader,
+                    () -> StatusReport.topology(directory),
+                    () -> StatusReport.status(directory, storeClient, peers, array, rebuilds),
+                    parts.workers,
+                    inFlightRequestsMax);
+            parts.server = serve(parts.endpoint);
+        }
+
+        private String ownMeasurement() throws IOException {
+            try {
+                return verifier.verifyEvidence(identity.evidence(), null, clock.instant())
+                        .measurementHex();
+            } catch (AttestationException e) {
+                throw new IOException("this node's own evidence does not verify: " + e.getMessage(), e);
+            }
+        }
+
+        private static void register(TabletDirectory directory, String measurement) throws IOException {
+            Result result = directory.submit(directory
+                    .command()
+                    .setRegisterCacheNode(RegisterCacheNode.newBuilder()
+                            .setNodeId(directory.nodeId())
+                            .setMeasurementHex(measurement))
+                    .build());
+            RegisterCacheNodeResult.Status status =
+                    result.getRegisterCacheNode().getStatus();
+            if (status != RegisterCacheNodeResult.Status.OK
+                    && status != RegisterCacheNodeResult.Status.ALREADY_REGISTERED) {
+                throw new IOException("the tablet store refused to register this cache node: " + result);
+            }
+        }
+
+        private List<SectorDevice> devices(ArrayView view) throws IOException {
+            List<SectorDevice> devices = new ArrayList<>();
+            try {
+                for (Slot slot : view.getSlotsList()) {
+                    devices.add(device(slot.getNodeId(), slot.getAddress()));
+                }
+                return devices;
+            } catch (IOException | RuntimeException e) {
+                devices.forEach(SectorDevice::close);
+                throw e;
+            }
+        }
+
+        private SectorDevice device(String nodeId, String address) throws SSLException {
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("sector server address is not HOST:PORT: " + address);
+            }
+            String deviceHost = address.substring(0, colon).replace("[", "").replace("]", "");
+            int devicePort = Integer.parseInt(address.substring(colon + 1));
+            return new GrpcSectorDevice(
+                    deviceHost, devicePort, nodeId, identity, verifier, clock, sectorCallTimeoutMillis);
+        }
+
+        private Server serve(KvEndpoint endpoint) throws IOException {
+            // Every attested role passes TLS so a wrong role gets WRONG_ROLE from the service
+            // instead of a bare handshake failure; the service admits only role client.
+            AttestedTrustManager trust = AttestedTrustManager.builder(verifier)
+                    .acceptRoles(Role.values())
+                    .clock(clock)
+                    .build();
+            return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                    .sslContext(AttestedTls.grpcServerContext(new AttestedKeyManager(identity), trust))
+                    .addService(ServerInterceptors.intercept(endpoint, new AttestedPeerInterceptor()))
+                    .build()
+                    .start();
+        }
+
+        private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+            AtomicInteger count = new AtomicInteger();
+            return runnable -> {
+                Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            };
+        }
+    }
+
+    private void maintain() {
+        try {
+            slots.follow(directory.array());
+            trimmer.kick();
+        } catch (RuntimeException e) {
+            log.warn("maintenance round failed: {}", e.getMessage());
+        }
+    }
+}

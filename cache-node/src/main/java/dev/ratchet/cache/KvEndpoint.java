@@ -1,0 +1,241 @@
+package dev.ratchet.cache;
+
+import com.google.protobuf.ByteString;
+import dev.ratchet.attestation.Role;
+import dev.ratchet.attestation.tls.AttestedPeer;
+import dev.ratchet.attestation.tls.AttestedPeerInterceptor;
+import dev.ratchet.client.proto.CompareAndSetRequest;
+import dev.ratchet.client.proto.CompareAndSetResponse;
+import dev.ratchet.client.proto.DeleteRequest;
+import dev.ratchet.client.proto.DeleteResponse;
+import dev.ratchet.client.proto.GetRequest;
+import dev.ratchet.client.proto.GetResponse;
+import dev.ratchet.client.proto.KvError;
+import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.client.proto.PutRequest;
+import dev.ratchet.client.proto.PutResponse;
+import dev.ratchet.client.proto.StatusRequest;
+import dev.ratchet.client.proto.StatusResponse;
+import dev.ratchet.client.proto.TopologyRequest;
+import dev.ratchet.client.proto.TopologyResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The client protocol (kv.proto) on a cache node: checks the caller's attested role and every
+ * request's shape and sizes, bounds the requests in flight, and hands ops to the write and read
+ * paths. Every refusal is a {@link KvException}, so the node keeps serving everyone else.
+ */
+final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
+    private final TabletWriter writer;
+    private final TabletReader reader;
+    private final Supplier<TopologyResponse> topology;
+    private final Supplier<StatusResponse> status;
+    private final Executor workers;
+    private final Semaphore inFlight;
+    private final int inFlightMax;
+    private volatile boolean serving = true;
+
+    KvEndpoint(
+            TabletWriter writer,
+            TabletReader reader,
+            Supplier<TopologyResponse> topology,
+            Supplier<StatusResponse> status,
+            Executor workers,
+            int inFlightMax) {
+        this.writer = Objects.requireNonNull(writer, "writer");
+        this.reader = Objects.requireNonNull(reader, "reader");
+        this.topology = Objects.requireNonNull(topology, "topology");
+        this.status = Objects.requireNonNull(status, "status");
+        this.workers = Objects.requireNonNull(workers, "workers");
+        this.inFlight = new Semaphore(inFlightMax);
+        this.inFlightMax = inFlightMax;
+    }
+
+    /** Refuses every later request with NOT_SERVING (the node is closing). */
+    void stopServing() {
+        serving = false;
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+        run(
+                observer,
+                () -> {
+                    checkKey(request.getKey());
+                    return reader.get(request.getKey());
+                },
+                found -> found.map(value -> GetResponse.newBuilder()
+                                .setFound(true)
+                                .setValue(value.value())
+                                .setVersion(value.version())
+                                .build())
+                        .orElse(GetResponse.getDefaultInstance()));
+    }
+
+    @Override
+    public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+        run(
+                observer,
+                () -> {
+                    checkKey(request.getKey());
+                    checkValue(request.getValue());
+                    checkRequestId(request.getRequestId());
+                    return writer.submit(KvOp.put(request.getRequestId(), request.getKey(), request.getValue()));
+                },
+                outcome ->
+                        PutResponse.newBuilder().setVersion(outcome.version()).build());
+    }
+
+    @Override
+    public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> observer) {
+        run(
+                observer,
+                () -> {
+                    checkKey(request.getKey());
+                    checkValue(request.getValue());
+                    checkRequestId(request.getRequestId());
+                    return writer.submit(KvOp.compareAndSet(
+                            request.getRequestId(), request.getKey(), expectation(request), request.getValue()));
+                },
+                outcome -> CompareAndSetResponse.newBuilder()
+                        .setSucceeded(outcome.succeeded())
+                        .setVersion(outcome.version())
+                        .setCurrentFound(outcome.currentFound())
+                        .setCurrentValue(outcome.currentValue())
+                        .build());
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+        run(
+                observer,
+                () -> {
+                    checkKey(request.getKey());
+                    checkRequestId(request.getRequestId());
+                    return writer.submit(KvOp.delete(request.getRequestId(), request.getKey()));
+                },
+                outcome -> DeleteResponse.newBuilder()
+                        .setExisted(outcome.existed())
+                        .build());
+    }
+
+    @Override
+    public void topology(TopologyRequest request, StreamObserver<TopologyResponse> observer) {
+        run(observer, () -> CompletableFuture.supplyAsync(topology, workers), Function.identity());
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        run(observer, () -> CompletableFuture.supplyAsync(status, workers), Function.identity());
+    }
+
+    /** Checks the caller and the bound, starts the call, and answers when its future completes. */
+    private <T, R> void run(StreamObserver<R> observer, Supplier<CompletableFuture<T>> call, Function<T, R> response) {
+        try {
+            checkCaller();
+        } catch (KvException e) {
+            observer.onError(e.toStatus());
+            return;
+        }
+        if (!inFlight.tryAcquire()) {
+            observer.onError(new KvException(
+                            KvError.OVERLOADED, "this cache node already has " + inFlightMax + " requests in flight")
+                    .toStatus());
+            return;
+        }
+        CompletableFuture<T> started;
+        try {
+            started = call.get();
+        } catch (RuntimeException e) {
+            inFlight.release();
+            observer.onError(KvException.of(e).toStatus());
+            return;
+        }
+        started.whenComplete((result, failure) -> {
+            inFlight.release();
+            if (failure != null) {
+                observer.onError(KvException.of(failure).toStatus());
+                return;
+            }
+            R answer;
+            try {
+                answer = response.apply(result);
+            } catch (RuntimeException e) {
+                observer.onError(KvException.of(e).toStatus());
+                return;
+            }
+            observer.onNext(answer);
+            observer.onCompleted();
+        });
+    }
+
+    private void checkCaller() {
+        if (!serving) {
+            throw new KvException(KvError.NOT_SERVING, "this cache node is shutting down");
+        }
+        AttestedPeer peer = AttestedPeerInterceptor.current();
+        if (peer.role() != Role.CLIENT) {
+            throw new KvException(
+                    KvError.WRONG_ROLE,
+                    "the client protocol serves role client, and the caller attests " + peer.role());
+        }
+    }
+
+    private static void checkKey(ByteString key) {
+        if (key.isEmpty()) {
+            throw new KvException(KvError.KEY_EMPTY, "the key is empty");
+        }
+        if (key.size() > ServingLimits.KEY_BYTES_MAX) {
+            throw new KvException(
+                    KvError.KEY_TOO_LARGE,
+                    "the key is " + key.size() + " bytes, over the limit of " + ServingLimits.KEY_BYTES_MAX);
+        }
+    }
+
+    private static void checkValue(ByteString value) {
+        if (value.size() > ServingLimits.VALUE_BYTES_MAX) {
+            throw new KvException(
+                    KvError.VALUE_TOO_LARGE,
+                    "the value is " + value.size() + " bytes, over the limit of " + ServingLimits.VALUE_BYTES_MAX);
+        }
+    }
+
+    private static void checkRequestId(ByteString requestId) {
+        if (requestId.size() < ServingLimits.REQUEST_ID_BYTES_MIN
+                || requestId.size() > ServingLimits.REQUEST_ID_BYTES_MAX) {
+            throw new KvException(
+                    KvError.MALFORMED_REQUEST,
+                    "the request id is " + requestId.size() + " bytes; it must be " + ServingLimits.REQUEST_ID_BYTES_MIN
+                            + ".." + ServingLimits.REQUEST_ID_BYTES_MAX);
+        }
+    }
+
+    private static Expectation expectation(CompareAndSetRequest request) {
+        return switch (request.getExpectationCase()) {
+            case EXPECTED_VERSION -> {
+                if (request.getExpectedVersion() == 0) {
+                    throw new KvException(KvError.MALFORMED_REQUEST, "expected_version 0 is never a key's version");
+                }
+                yield Expectation.version(request.getExpectedVersion());
+            }
+            case EXPECTED_VALUE -> {
+                checkValue(request.getExpectedValue());
+                yield Expectation.value(request.getExpectedValue());
+            }
+            case EXPECT_ABSENT -> {
+                if (!request.getExpectAbsent()) {
+                    throw new KvException(KvError.MALFORMED_REQUEST, "expect_absent must be true when set");
+                }
+                yield Expectation.absent();
+            }
+            case EXPECTATION_NOT_SET ->
+                throw new KvException(KvError.MALFORMED_REQUEST, "a compare-and-set needs an expectation");
+        };
+    }
+}

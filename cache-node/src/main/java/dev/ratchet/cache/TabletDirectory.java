@@ -1,0 +1,219 @@
+package dev.ratchet.cache;
+
+import dev.ratchet.client.proto.KvError;
+import dev.ratchet.raft.RaftUnavailableException;
+import dev.ratchet.tablet.Proposals;
+import dev.ratchet.tablet.TabletStoreClient;
+import dev.ratchet.tablet.proto.ArrayQuery;
+import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.AuthorizedWritersQuery;
+import dev.ratchet.tablet.proto.ClusterQuery;
+import dev.ratchet.tablet.proto.ClusterView;
+import dev.ratchet.tablet.proto.Command;
+import dev.ratchet.tablet.proto.DataKey;
+import dev.ratchet.tablet.proto.DataKeysQuery;
+import dev.ratchet.tablet.proto.DataKeysView;
+import dev.ratchet.tablet.proto.Query;
+import dev.ratchet.tablet.proto.QueryResult;
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.RingQuery;
+import dev.ratchet.tablet.proto.SignedWriterSet;
+import dev.ratchet.tablet.proto.TabletMeta;
+import dev.ratchet.tablet.proto.TabletsById;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cache node's link to the tablet store: typed linearizable queries, command submission with
+ * one same-object resubmission, and the two things it caches (the ring snapshot and the data
+ * keys), each refreshed on demand.
+ *
+ * <p>Failures become {@link KvException}s: a query that got no answer is NOT_SERVING (nothing was
+ * applied); a command whose answer never came, even after resubmitting the same object (same
+ * request id, so the store applies it at most once), is OUTCOME_UNKNOWN.
+ *
+ * <p>Thread-safe: the caches are volatile immutable snapshots.
+ */
+final class TabletDirectory {
+    private static final Logger log = LoggerFactory.getLogger(TabletDirectory.class);
+
+    private final TabletStoreClient client;
+    private final Proposals proposals;
+    private final String nodeId;
+
+    private volatile RingSnapshot ring;
+    private volatile DataKeysView dataKeys;
+
+    TabletDirectory(TabletStoreClient client, Proposals proposals, String nodeId) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.proposals = Objects.requireNonNull(proposals, "proposals");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    String nodeId() {
+        return nodeId;
+    }
+
+    Proposals proposals() {
+        return proposals;
+    }
+
+    TabletStoreClient client() {
+        return client;
+    }
+
+    /** Returns the last ring snapshot, querying one if there is none. */
+    RingSnapshot ring() {
+        RingSnapshot current = ring;
+        return current != null ? current : refreshRing();
+    }
+
+    /** Queries the ring and keeps it. */
+    RingSnapshot refreshRing() {
+        RingSnapshot fresh = new RingSnapshot(
+                query(Query.newBuilder().setRing(RingQuery.getDefaultInstance()).build())
+                        .getRing()
+                        .getTabletsList());
+        ring = fresh;
+        return fresh;
+    }
+
+    /**
+     * Returns the current metadata of the tablets {@code ids} that still exist, linearizably. An
+     * id that a merge retired is simply absent from the map.
+     */
+    Map<Long, TabletMeta> tabletsById(Collection<Long> ids) {
+        QueryResult result = queryAllowingUnknown(Query.newBuilder()
+                .setTabletsById(TabletsById.newBuilder().addAllTabletIds(ids))
+                .build());
+        Map<Long, TabletMeta> found = new HashMap<>();
+        if (result.getStatus() == QueryResult.Status.UNKNOWN_TABLET) {
+            // Some tablet was merged away: the ring (also linearizable) has the ones that remain.
+            for (TabletMeta tablet : refreshRing().tablets()) {
+                if (ids.contains(tablet.getTabletId())) {
+                    found.put(tablet.getTabletId(), tablet);
+                }
+            }
+            return found;
+        }
+        for (TabletMeta tablet : result.getTablets().getTabletsList()) {
+            found.put(tablet.getTabletId(), tablet);
+        }
+        return found;
+    }
+
+    ArrayView array() {
+        return query(Query.newBuilder()
+                        .setArray(ArrayQuery.getDefaultInstance())
+                        .build())
+                .getArray();
+    }
+
+    ClusterView cluster() {
+        return query(Query.newBuilder()
+                        .setCluster(ClusterQuery.getDefaultInstance())
+                        .build())
+                .getCluster();
+    }
+
+    SignedWriterSet authorizedWriters() {
+        return query(Query.newBuilder()
+                        .setAuthorizedWriters(AuthorizedWritersQuery.getDefaultInstance())
+                        .build())
+                .getAuthorizedWriters();
+    }
+
+    /** Returns the data keys, querying them if none are held. */
+    DataKeysView dataKeys() {
+        DataKeysView current = dataKeys;
+        return current != null ? current : refreshDataKeys();
+    }
+
+    DataKeysView refreshDataKeys() {
+        DataKeysView fresh = query(Query.newBuilder()
+                        .setDataKeys(DataKeysQuery.getDefaultInstance())
+                        .build())
+                .getDataKeys();
+        dataKeys = fresh;
+        return fresh;
+    }
+
+    /**
+     * Returns the key of {@code epoch}, refreshing the keys once if it is not held.
+     *
+     * @throws KvException UNREADABLE if the store no longer holds it (erased by rotation)
+     */
+    byte[] dataKey(long epoch) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            DataKeysView keys = attempt == 0 ? dataKeys() : refreshDataKeys();
+            for (DataKey key : keys.getKeysList()) {
+                if (key.getEpoch() == epoch) {
+                    return key.getKey().toByteArray();
+                }
+            }
+        }
+        throw new KvException(KvError.UNREADABLE, "the data key of epoch " + epoch + " is gone");
+    }
+
+    /**
+     * Submits {@code command}; if no answer came, resubmits the same object once (its request id
+     * makes that apply at most once).
+     *
+     * @throws KvException OUTCOME_UNKNOWN if neither attempt was answered, NOT_SERVING if the store
+     *     refused the request itself
+     */
+    Result submit(Command command) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.submit(command);
+            } catch (RaftUnavailableException e) {
+                if (attempt >= 2 || e.outcome() == RaftUnavailableException.Outcome.NOT_APPLIED) {
+                    KvError error = e.outcome() == RaftUnavailableException.Outcome.UNKNOWN
+                            ? KvError.OUTCOME_UNKNOWN
+                            : KvError.NOT_SERVING;
+                    throw new KvException(error, "the tablet store did not answer: " + e.getMessage(), e);
+                }
+                log.warn("tablet store did not answer {}; resubmitting the same command", command.getKindCase());
+            } catch (IOException e) {
+                throw new KvException(KvError.NOT_SERVING, "the tablet store refused the request: " + e, e);
+            }
+        }
+    }
+
+    /** Returns a command builder with a fresh request id. */
+    Command.Builder command() {
+        return proposals.command();
+    }
+
+    private QueryResult query(Query query) {
+        QueryResult result = queryAllowingUnknown(query);
+        if (result.getStatus() != QueryResult.Status.OK) {
+            throw new KvException(
+                    KvError.NOT_SERVING,
+                    "the tablet store answered " + result.getStatus() + " to " + query.getKindCase() + ": "
+                            + result.getDetail());
+        }
+        return result;
+    }
+
+    private QueryResult queryAllowingUnknown(Query query) {
+        QueryResult result;
+        try {
+            result = client.query(query);
+        } catch (IOException e) {
+            throw new KvException(KvError.NOT_SERVING, "the tablet store did not answer a query: " + e.getMessage(), e);
+        }
+        if (result.getStatus() != QueryResult.Status.OK && result.getStatus() != QueryResult.Status.UNKNOWN_TABLET) {
+            throw new KvException(
+                    KvError.NOT_SERVING,
+                    "the tablet store answered " + result.getStatus() + " to " + query.getKindCase() + ": "
+                            + result.getDetail());
+        }
+        return result;
+    }
+}

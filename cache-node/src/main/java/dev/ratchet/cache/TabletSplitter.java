@@ -1,0 +1,103 @@
+package dev.ratchet.cache;
+
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.SplitTablet;
+import dev.ratchet.tablet.proto.SplitTabletResult;
+import dev.ratchet.tablet.proto.TabletBlob;
+import dev.ratchet.tablet.proto.TabletMeta;
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Splits a tablet whose plaintext passed the split threshold, right after a commit, inside that
+ * tablet's flush (so this node's own writes to it wait, and cannot race the split).
+ *
+ * <p>The right half's id is the store's next tablet id, read just before; both halves are sealed
+ * under their ids and versions (left: the tablet's version + 1; right: version 1), and the command
+ * carries {@code expected_new_tablet_id}, so if another split took that id first the store answers
+ * VERSION_CONFLICT instead of filing a blob under an id it does not authenticate as. A split that
+ * fails is dropped (its stripes reused); the next commit of the tablet tries again. Clients were
+ * answered before the split started, so a split never delays or fails an acknowledged write.
+ */
+final class TabletSplitter {
+    private static final Logger log = LoggerFactory.getLogger(TabletSplitter.class);
+
+    private final TabletDirectory directory;
+    private final long splitPlaintextBytes;
+
+    /** Set after construction: the blobs need the watch, which needs the array, built later. */
+    private volatile TabletBlobs blobs;
+
+    private volatile Trimmer trimmer;
+
+    TabletSplitter(TabletDirectory directory, long splitPlaintextBytes) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.splitPlaintextBytes = splitPlaintextBytes;
+    }
+
+    void attach(TabletBlobs tabletBlobs, Trimmer tabletTrimmer) {
+        this.blobs = Objects.requireNonNull(tabletBlobs, "tabletBlobs");
+        this.trimmer = Objects.requireNonNull(tabletTrimmer, "tabletTrimmer");
+    }
+
+    /** Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold. */
+    void maybeSplit(TabletMeta tablet, TabletContents contents) {
+        if (contents.plaintextBytes() <= splitPlaintextBytes) {
+            return;
+        }
+        try {
+            split(tablet, contents);
+        } catch (RuntimeException e) {
+            log.warn("splitting tablet {} failed; the next commit retries: {}", tablet.getTabletId(), e.getMessage());
+        }
+    }
+
+    private void split(TabletMeta tablet, TabletContents contents) {
+        OptionalLong position = contents.splitPosition(tablet.getRangeFirst(), tablet.getRangeLast());
+        if (position.isEmpty()) {
+            return; // every key at one ring position: no split can separate them
+        }
+        long rightId = directory.cluster().getNextTabletId();
+        TabletContents[] halves = contents.splitAt(position.getAsLong(), rightId);
+        long leftVersion = tablet.getVersion() + 1;
+        TabletBlob left = blobs.store(halves[0], tablet.getTabletId(), leftVersion);
+        TabletBlob right;
+        try {
+            right = blobs.store(halves[1], rightId, 1);
+        } catch (RuntimeException e) {
+            blobs.giveBack(left);
+            throw e;
+        }
+        Result result = directory.submit(directory
+                .command()
+                .setSplitTablet(SplitTablet.newBuilder()
+                        .setCacheNodeId(directory.nodeId())
+                        .setTabletId(tablet.getTabletId())
+                        .setExpectedVersion(tablet.getVersion())
+                        .setSplitPosition(position.getAsLong())
+                        .setLeftBlob(left)
+                        .setRightBlob(right)
+                        .setExpectedNewTabletId(rightId))
+                .build());
+        SplitTabletResult split = result.getSplitTablet();
+        if (split.getStatus() != SplitTabletResult.Status.OK) {
+            blobs.giveBack(left);
+            blobs.giveBack(right);
+            log.info("split of tablet {} not taken: {} {}", tablet.getTabletId(), split.getStatus(), split.getDetail());
+            return;
+        }
+        blobs.remember(tablet.getTabletId(), leftVersion, halves[0]);
+        blobs.remember(rightId, 1, halves[1]);
+        log.info(
+                "split tablet {} at {} into {} (v{}) and {} (v1)",
+                tablet.getTabletId(),
+                Long.toUnsignedString(position.getAsLong()),
+                tablet.getTabletId(),
+                leftVersion,
+                rightId);
+        directory.refreshRing();
+        trimmer.kick();
+    }
+}

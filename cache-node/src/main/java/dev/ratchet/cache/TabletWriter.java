@@ -1,0 +1,284 @@
+package dev.ratchet.cache;
+
+import dev.ratchet.client.proto.KvError;
+import dev.ratchet.tablet.proto.CommitTablets;
+import dev.ratchet.tablet.proto.CommitTabletsResult;
+import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.TabletBlob;
+import dev.ratchet.tablet.proto.TabletCommit;
+import dev.ratchet.tablet.proto.TabletMeta;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write path: a bounded queue of ops per tablet, flushed as batches, one flush in flight per
+ * tablet and flushes of different tablets in parallel on the worker executor.
+ *
+ * <h2>A flush</h2>
+ *
+ * <ol>
+ *   <li>Read the tablet's current metadata (a linearizable query issued after every op of the
+ *       batch arrived). Ops whose key the tablet no longer owns (another node split or merged it)
+ *       are routed again by a fresh ring.
+ *   <li>Load the tablet at that version, apply the ops in order ({@link TabletBatch}).
+ *   <li>Nothing changed (replays, failed compare-and-sets): answer now; the version read was
+ *       current when the query ran, which is after each op arrived, so the answers linearize there.
+ *   <li>Otherwise seal and write the next version to fresh stripes and commit {@code v -> v + 1}.
+ *       Only a committed version is answered. On a version conflict (another cache node won), the
+ *       stripes are reused and the same ops are applied again to the new version, so every
+ *       compare-and-set is evaluated against the state it will commit on. If the commit's answer
+ *       never comes, every op of the batch is OUTCOME_UNKNOWN: each request id is inside the new
+ *       version's idempotency window if it committed, so a retry applies once either way.
+ *   <li>After a commit whose tablet passed the split threshold, split it ({@link TabletSplitter}).
+ * </ol>
+ *
+ * <p>Thread-safe. Each queue's lock guards only its deque and its flag; no I/O under it.
+ */
+final class TabletWriter {
+    private static final Logger log = LoggerFactory.getLogger(TabletWriter.class);
+
+    private final TabletDirectory directory;
+    private final TabletBlobs blobs;
+    private final Trimmer trimmer;
+    private final TabletSplitter splitter;
+    private final Executor workers;
+    private final ScheduledExecutorService timer;
+    private final int queueDepthMax;
+    private final Map<Long, TabletQueue> queues = new ConcurrentHashMap<>();
+
+    /** One op waiting for its batch, and the future its answer completes. */
+    record PendingWrite(KvOp op, long position, long bytes, CompletableFuture<OpOutcome> answer) {}
+
+    /** One tablet's queue. */
+    private static final class TabletQueue {
+        final long tabletId;
+
+        /** Guarded by {@code this}. */
+        final ArrayDeque<PendingWrite> waiting = new ArrayDeque<>();
+
+        /** Whether a flush is scheduled or running. Guarded by {@code this}. */
+        boolean active;
+
+        TabletQueue(long tabletId) {
+            this.tabletId = tabletId;
+        }
+    }
+
+    TabletWriter(
+            TabletDirectory directory,
+            TabletBlobs blobs,
+            Trimmer trimmer,
+            TabletSplitter splitter,
+            Executor workers,
+            ScheduledExecutorService timer,
+            int queueDepthMax) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+        this.trimmer = Objects.requireNonNull(trimmer, "trimmer");
+        this.splitter = Objects.requireNonNull(splitter, "splitter");
+        this.workers = Objects.requireNonNull(workers, "workers");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        this.queueDepthMax = queueDepthMax;
+    }
+
+    /**
+     * Queues {@code op} on its tablet; the future completes with its outcome once committed, or
+     * fails with a {@link KvException}.
+     *
+     * @throws KvException OVERLOADED at once if the tablet's queue is full
+     */
+    CompletableFuture<OpOutcome> submit(KvOp op) {
+        long position = RingPosition.position(op.key());
+        long bytes = op.key().size() + op.value().size();
+        PendingWrite pending = new PendingWrite(op, position, bytes, new CompletableFuture<>());
+        enqueue(directory.ring().tabletFor(position).getTabletId(), pending, /* bounded= */ true);
+        return pending.answer();
+    }
+
+    /** Returns the ops waiting in every queue, for tests and status. */
+    int waitingCount() {
+        int total = 0;
+        for (TabletQueue queue : queues.values()) {
+            synchronized (queue) {
+                total += queue.waiting.size();
+            }
+        }
+        return total;
+    }
+
+    private void enqueue(long tabletId, PendingWrite pending, boolean bounded) {
+        TabletQueue queue = queues.computeIfAbsent(tabletId, TabletQueue::new);
+        boolean start;
+        synchronized (queue) {
+            if (bounded && queue.waiting.size() >= queueDepthMax) {
+                throw new KvException(
+                        KvError.OVERLOADED, "tablet " + tabletId + " already has " + queueDepthMax + " ops waiting");
+            }
+            queue.waiting.addLast(pending);
+            start = !queue.active;
+            queue.active = true;
+        }
+        if (start) {
+            timer.schedule(
+                    () -> workers.execute(() -> flush(queue)),
+                    ServingLimits.BATCH_LINGER_MICROS,
+                    TimeUnit.MICROSECONDS);
+        }
+    }
+
+    private void flush(TabletQueue queue) {
+        List<PendingWrite> batch = take(queue);
+        try {
+            if (!batch.isEmpty()) {
+                flushBatch(queue.tabletId, batch);
+            }
+        } catch (RuntimeException e) {
+            KvException failure = KvException.of(e);
+            if (failure.error() == KvError.NOT_SERVING) {
+                log.warn("flush of tablet {} failed: {}", queue.tabletId, failure.getMessage());
+            }
+            for (PendingWrite pending : batch) {
+                pending.answer().completeExceptionally(failure);
+            }
+        } finally {
+            boolean more;
+            synchronized (queue) {
+                more = !queue.waiting.isEmpty();
+                queue.active = more;
+            }
+            if (more) {
+                // A busy tablet: the ops that arrived during this flush are the next batch.
+                workers.execute(() -> flush(queue));
+            }
+        }
+    }
+
+    private static List<PendingWrite> take(TabletQueue queue) {
+        List<PendingWrite> batch = new ArrayList<>();
+        long bytes = 0;
+        synchronized (queue) {
+            while (!queue.waiting.isEmpty() && batch.size() < ServingLimits.BATCH_OPS_MAX) {
+                PendingWrite next = queue.waiting.peekFirst();
+                if (!batch.isEmpty() && bytes + next.bytes() > ServingLimits.BATCH_BYTES_MAX) {
+                    break;
+                }
+                batch.add(queue.waiting.removeFirst());
+                bytes += next.bytes();
+            }
+        }
+        return batch;
+    }
+
+    private void flushBatch(long tabletId, List<PendingWrite> batch) {
+        List<PendingWrite> ops = batch;
+        for (int attempt = 1; attempt <= ServingLimits.CONFLICT_RETRIES_MAX; attempt++) {
+            TabletMeta tablet = directory.tabletsById(List.of(tabletId)).get(tabletId);
+            ops = keepOwned(tablet, ops);
+            if (ops.isEmpty()) {
+                return;
+            }
+            TabletContents base = blobs.load(tablet);
+            TabletBatch.Applied applied =
+                    TabletBatch.apply(base, ops.stream().map(PendingWrite::op).toList());
+            if (!applied.changed()) {
+                answer(ops, applied.outcomes());
+                return;
+            }
+            long next = tablet.getVersion() + 1;
+            TabletBlob blob = blobs.store(applied.next(), tabletId, next);
+            CommitTabletsResult result = commit(tablet, blob);
+            switch (result.getStatus()) {
+                case OK -> {
+                    blobs.remember(tabletId, next, applied.next());
+                    answer(ops, applied.outcomes());
+                    trimmer.kick();
+                    splitter.maybeSplit(
+                            tablet.toBuilder().setVersion(next).setBlob(blob).build(), applied.next());
+                    return;
+                }
+                case VERSION_CONFLICT -> blobs.giveBack(blob);
+                case UNKNOWN_KEY_EPOCH -> {
+                    blobs.giveBack(blob);
+                    directory.refreshDataKeys();
+                }
+                case UNKNOWN_TABLET -> blobs.giveBack(blob);
+                case UNKNOWN_CACHE_NODE ->
+                    throw new KvException(
+                            KvError.NOT_SERVING, "this cache node is no longer registered with the tablet store");
+                case STRIPE_NOT_RESERVED ->
+                    log.warn(
+                            "the store says stripes of the pool are not reserved; dropping them: {}",
+                            result.getDetail());
+                default -> {
+                    blobs.giveBack(blob);
+                    throw new KvException(
+                            KvError.NOT_SERVING, "commit refused: " + result.getStatus() + " " + result.getDetail());
+                }
+            }
+        }
+        throw new KvException(
+                KvError.OVERLOADED,
+                "tablet " + tabletId + " changed under " + ServingLimits.CONFLICT_RETRIES_MAX
+                        + " commits in a row; not applied");
+    }
+
+    /** Returns the ops {@code tablet} owns; the others are routed again by a fresh ring. */
+    private List<PendingWrite> keepOwned(TabletMeta tablet, List<PendingWrite> ops) {
+        List<PendingWrite> owned = new ArrayList<>(ops.size());
+        List<PendingWrite> moved = new ArrayList<>();
+        for (PendingWrite pending : ops) {
+            boolean mine = tablet != null
+                    && RingPosition.within(pending.position(), tablet.getRangeFirst(), tablet.getRangeLast());
+            (mine ? owned : moved).add(pending);
+        }
+        if (!moved.isEmpty()) {
+            RingSnapshot ring = directory.refreshRing();
+            for (PendingWrite pending : moved) {
+                // Already admitted once: a re-route must not bounce it as OVERLOADED.
+                enqueue(ring.tabletFor(pending.position()).getTabletId(), pending, /* bounded= */ false);
+            }
+        }
+        return owned;
+    }
+
+    private CommitTabletsResult commit(TabletMeta tablet, TabletBlob blob) {
+        Result result = directory.submit(directory
+                .command()
+                .setCommitTablets(CommitTablets.newBuilder()
+                        .setCacheNodeId(directory.nodeId())
+                        .addCommits(TabletCommit.newBuilder()
+                                .setTabletId(tablet.getTabletId())
+                                .setExpectedVersion(tablet.getVersion())
+                                .setBlob(blob)))
+                .build());
+        if (result.hasRejection()) {
+            throw new KvException(KvError.NOT_SERVING, "commit rejected: " + result.getRejection());
+        }
+        return result.getCommitTablets();
+    }
+
+    private static void answer(List<PendingWrite> ops, List<OpOutcome> outcomes) {
+        for (int i = 0; i < ops.size(); i++) {
+            OpOutcome outcome = outcomes.get(i);
+            if (outcome.requestIdReused()) {
+                ops.get(i)
+                        .answer()
+                        .completeExceptionally(new KvException(
+                                KvError.REQUEST_ID_REUSED,
+                                "the request id was already used for a different operation"));
+            } else {
+                ops.get(i).answer().complete(outcome);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ratchet.cache;
+
+import static dev.ratchet.cache.CacheCluster.bytes;
+import static dev.ratchet.cache.CacheNodeKvTest.get;
+import static dev.ratchet.cache.CacheNodeKvTest.put;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.client.proto.RebuildStatus;
+import dev.ratchet.client.proto.SlotStatus;
+import dev.ratchet.client.proto.StatusRequest;
+import dev.ratchet.client.proto.StatusResponse;
+import dev.ratchet.sector.server.SectorServer;
+import dev.ratchet.sector.server.TestHooks;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The data path over a failing array: rolled-back servers are decoded around; dead ones are marked and rebuilt. */
+class CacheNodeArrayTest {
+    private static final int KEYS = 8;
+
+    @Test
+    void rolledBackSectorServers_neverServeOldValues() throws Exception {
+        try (CacheCluster cluster = CacheCluster.start()) {
+            CacheNode writer = cluster.startCache();
+            KvServiceGrpc.KvServiceBlockingStub kv = cluster.stub(writer).withDeadlineAfter(60, TimeUnit.SECONDS);
+            for (int i = 0; i < KEYS; i++) {
+                put(kv, bytes("key-" + i), "old-" + i);
+            }
+            TestHooks.Snapshot slot0 = cluster.hooks.get(0).snapshot();
+            TestHooks.Snapshot slot4 = cluster.hooks.get(4).snapshot();
+            for (int i = 0; i < KEYS; i++) {
+                put(kv, bytes("key-" + i), "new-" + i);
+            }
+            writer.trimAllNow();
+            // A host puts two servers (m of them) back to their old RAM: stale and trimmed shards.
+            cluster.hooks.get(0).restore(slot0);
+            cluster.hooks.get(4).restore(slot4);
+
+            // A fresh node has no decrypted tablets cached, so every read goes to the array.
+            CacheNode reader = cluster.startCache();
+            KvServiceGrpc.KvServiceBlockingStub fresh = cluster.stub(reader).withDeadlineAfter(60, TimeUnit.SECONDS);
+            for (int i = 0; i < KEYS; i++) {
+                assertEquals(bytes("new-" + i), get(fresh, bytes("key-" + i)).getValue(), "key-" + i);
+            }
+        }
+    }
+
+    @Test
+    void deadSectorServer_isMarkedDead_thenRebuiltOntoAFreshServer() throws Exception {
+        try (CacheCluster cluster = CacheCluster.start()) {
+            CacheNode node = cluster.startCache();
+            KvServiceGrpc.KvServiceBlockingStub kv = cluster.stub(node).withDeadlineAfter(60, TimeUnit.SECONDS);
+            for (int i = 0; i < KEYS; i++) {
+                put(kv, bytes("key-" + i), "before-" + i);
+            }
+            cluster.sectors.get(1).close();
+
+            // Writes and reads go on; the dead server is reported and the array runs degraded.
+            for (int i = 0; i < KEYS; i++) {
+                put(kv, bytes("key-" + (KEYS + i)), "during-" + i);
+            }
+            for (int i = 0; i < KEYS; i++) {
+                assertEquals(bytes("before-" + i), get(kv, bytes("key-" + i)).getValue());
+                assertEquals(
+                        bytes("during-" + i),
+                        get(kv, bytes("key-" + (KEYS + i))).getValue());
+            }
+            CacheCluster.awaitUntil("slot 1 DEAD in Status", () -> {
+                StatusResponse status = kv.status(StatusRequest.getDefaultInstance());
+                return status.getDegraded() && status.getSlots(1).getState().equals("DEAD");
+            });
+
+            SectorServer replacement = cluster.startSector();
+            List<RebuildStatus> progress = new CopyOnWriteArrayList<>();
+            RebuildStatus done = node.rebuild(
+                            1, replacement.nodeId(), CacheCluster.HOST + ":" + replacement.port(), progress::add)
+                    .get(120, TimeUnit.SECONDS);
+            assertEquals(done.getStripesTotal(), done.getStripesDone());
+            assertTrue(done.getStripesTotal() > 0);
+            assertFalse(progress.isEmpty());
+
+            StatusResponse status = kv.status(StatusRequest.getDefaultInstance());
+            assertFalse(status.getDegraded(), status.toString());
+            for (SlotStatus slot : status.getSlotsList()) {
+                assertEquals("LIVE", slot.getState());
+            }
+            assertEquals(replacement.nodeId(), status.getSlots(1).getNodeId());
+
+            // With two other servers gone, reads need the rebuilt slot's shards.
+            cluster.sectors.get(0).close();
+            cluster.sectors.get(2).close();
+            CacheNode reader = cluster.startCache();
+            KvServiceGrpc.KvServiceBlockingStub fresh = cluster.stub(reader).withDeadlineAfter(60, TimeUnit.SECONDS);
+            for (int i = 0; i < KEYS; i++) {
+                assertEquals(bytes("before-" + i), get(fresh, bytes("key-" + i)).getValue());
+                assertEquals(
+                        bytes("during-" + i),
+                        get(fresh, bytes("key-" + (KEYS + i))).getValue());
+            }
+        }
+    }
+}

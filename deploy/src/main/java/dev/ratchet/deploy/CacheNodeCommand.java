@@ -1,0 +1,111 @@
+package dev.ratchet.deploy;
+
+import dev.ratchet.attestation.AttestationException;
+import dev.ratchet.attestation.Role;
+import dev.ratchet.cache.CacheNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.ratis.protocol.RaftPeer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ratchet cache-node}: runs one cache node in the foreground until SIGTERM or SIGINT.
+ *
+ * <p>Output contract ({@code ratchet up} and tests wait for it): once serving, exactly one line
+ * {@code cache-node listening on HOST:PORT node-id=<id>} on stdout, with the bound port (so port
+ * 0 picks a free one). Logs go to stderr. A usage error exits 2, a failure to start (the tablet
+ * store unreachable or not bootstrapped, registration refused, the port taken) exits 1. SIGTERM
+ * and SIGINT close it cleanly: it stops serving, releases its stripes and deregisters.
+ *
+ * <p>Peers: the tablet-store nodes (their client ports), the sector servers and clients. On the
+ * simulated platform this build's own measurement is allowed for each of those roles and for role
+ * cache (the node checks its own evidence to learn the measurement it registers); on sev-snp,
+ * pass {@code --allow-measurement} for tablet-store, sector, client and cache.
+ */
+@Command(
+        name = "cache-node",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a cache node: serves get/put/compare-and-set/delete to attested clients, stores",
+            "sealed tablets on the sector array and commits them through the tablet store."
+        })
+final class CacheNodeCommand implements Callable<Integer> {
+    private static final List<Role> PEER_ROLES = List.of(Role.TABLET_STORE, Role.SECTOR, Role.CLIENT, Role.CACHE);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--listen",
+            required = true,
+            paramLabel = "HOST:PORT",
+            description = "Address to serve clients on; port 0 picks a free one.")
+    String listen;
+
+    @Option(
+            names = "--tablet-store",
+            required = true,
+            paramLabel = "ID@HOST:S,C,A",
+            description = "A tablet-store node, as its ready line prints it; repeat for every member.")
+    List<String> tabletStoreTexts;
+
+    @Mixin
+    PlatformOptions platformOptions;
+
+    @Override
+    public Integer call() throws IOException, AttestationException, InterruptedException {
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw usage("--listen must be HOST:PORT, not '" + listen + "'");
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port = parsePort(listen.substring(colon + 1));
+        List<RaftPeer> peers = RaftCommand.peers(spec.commandLine(), "--tablet-store", tabletStoreTexts);
+        Clock clock = Clock.systemUTC();
+        PlatformOptions.Platform platform = platformOptions.platform(Role.CACHE, PEER_ROLES, clock);
+        CacheNode node = CacheNode.builder(platform.identity(), platform.verifier(), peers)
+                .listen(host, port)
+                .clock(clock)
+                .start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node, stopped), "cache-node-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("cache-node listening on " + host + ":" + node.port() + " node-id=" + node.nodeId());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static void closeQuietly(CacheNode node, CountDownLatch stopped) {
+        try {
+            node.close();
+        } catch (RuntimeException e) {
+            System.err.println("error: closing the cache node failed: " + e.getMessage());
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private int parsePort(String text) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 0 && port <= 65_535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the same message as an out-of-range number.
+        }
+        throw usage("--listen port must be 0..65535, not '" + text + "'");
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}
