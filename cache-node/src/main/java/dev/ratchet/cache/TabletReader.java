@@ -126,9 +126,12 @@ final class TabletReader {
             if (e.error() != KvError.UNREADABLE) {
                 throw e;
             }
-            TabletMeta now = directory.tabletsById(List.of(tablet.getTabletId())).get(tablet.getTabletId());
-            if (now == null || now.getVersion() == tablet.getVersion()
-                    || now.getRangeFirst() != tablet.getRangeFirst() || now.getRangeLast() != tablet.getRangeLast()) {
+            TabletMeta now =
+                    directory.tabletsById(List.of(tablet.getTabletId())).get(tablet.getTabletId());
+            if (now == null
+                    || now.getVersion() == tablet.getVersion()
+                    || now.getRangeFirst() != tablet.getRangeFirst()
+                    || now.getRangeLast() != tablet.getRangeLast()) {
                 throw e;
             }
             return blobs.load(now);
