@@ -412,7 +412,11 @@ public final class CacheNode implements AutoCloseable {
             ArrayView view = parts.directory.array();
             parts.writerSets = new WriterSetPush(identity, verifier, clock, parts.directory);
             parts.slots = new SlotWatch(
-                    parts.directory, parts.workers, parts.writerSets, view.getDataShards() + view.getParityShards());
+                    parts.directory,
+                    parts.workers,
+                    parts.writerSets,
+                    view.getDataShards() + view.getParityShards(),
+                    this::device);
             parts.array = SectorArray.builder(view.getDataShards(), view.getParityShards())
                     .slots(devices(view))
                     .callTimeoutMillis(sectorCallTimeoutMillis)

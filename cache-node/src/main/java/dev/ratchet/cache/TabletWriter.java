@@ -187,7 +187,16 @@ final class TabletWriter {
             if (ops.isEmpty()) {
                 return;
             }
-            TabletContents base = blobs.load(tablet);
+            TabletContents base;
+            try {
+                base = blobs.load(tablet);
+            } catch (KvException e) {
+                // A version superseded since the query may already be trimmed: try the new one.
+                if (e.error() == KvError.UNREADABLE && superseded(tablet)) {
+                    continue;
+                }
+                throw e;
+            }
             TabletBatch.Applied applied =
                     TabletBatch.apply(base, ops.stream().map(PendingWrite::op).toList());
             if (!applied.changed()) {
@@ -230,6 +239,11 @@ final class TabletWriter {
                 KvError.OVERLOADED,
                 "tablet " + tabletId + " changed under " + ServingLimits.CONFLICT_RETRIES_MAX
                         + " commits in a row; not applied");
+    }
+
+    private boolean superseded(TabletMeta tablet) {
+        TabletMeta now = directory.tabletsById(List.of(tablet.getTabletId())).get(tablet.getTabletId());
+        return now == null || now.getVersion() != tablet.getVersion();
     }
 
     /** Returns the ops {@code tablet} owns; the others are routed again by a fresh ring. */

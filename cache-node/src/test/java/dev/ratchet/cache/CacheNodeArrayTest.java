@@ -54,7 +54,9 @@ class CacheNodeArrayTest {
     void deadSectorServer_isMarkedDead_thenRebuiltOntoAFreshServer() throws Exception {
         try (CacheCluster cluster = CacheCluster.start()) {
             CacheNode node = cluster.startCache();
+            CacheNode other = cluster.startCache();
             KvServiceGrpc.KvServiceBlockingStub kv = cluster.stub(node).withDeadlineAfter(60, TimeUnit.SECONDS);
+            KvServiceGrpc.KvServiceBlockingStub kvOther = cluster.stub(other);
             for (int i = 0; i < KEYS; i++) {
                 put(kv, bytes("key-" + i), "before-" + i);
             }
@@ -90,6 +92,13 @@ class CacheNodeArrayTest {
                 assertEquals("LIVE", slot.getState());
             }
             assertEquals(replacement.nodeId(), status.getSlots(1).getNodeId());
+            // The other node follows: it applied the death, then adopts the new server.
+            CacheCluster.awaitUntil(
+                    "the other node adopts the rebuilt slot",
+                    () -> !kvOther.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .status(StatusRequest.getDefaultInstance())
+                            .getDegraded());
+            put(kvOther, bytes("key-after"), "after");
 
             // With two other servers gone, reads need the rebuilt slot's shards.
             cluster.sectors.get(0).close();
