@@ -5,7 +5,7 @@
 #
 # Usage: bench/vs-etcd.sh [--quick]
 #   full:    puts, then gets, at 1, 64 and 512 clients; 30 s measured per case (+5 s warm-up;
-#            gets first preload 10,000 keys), ~20 min with start-up and build
+#            gets first preload 10,000 keys), ~12 min with start-up and build
 #   --quick: 512 clients only, 20 s per case, ~5 min
 # Environment: VS_ETCD_SECONDS overrides the seconds per case; RATCHET_MVN_FLAGS=-o builds offline.
 #
