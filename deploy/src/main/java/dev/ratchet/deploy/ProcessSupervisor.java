@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -198,10 +199,19 @@ final class ProcessSupervisor implements AutoCloseable {
      * the names of children that had to be killed. Idempotent.
      */
     List<String> stopAll() {
+        return stop(child -> true);
+    }
+
+    /**
+     * Stops the children {@code which} selects, as {@link #stopAll} does; from then on no exit is
+     * reported and nothing new starts. Lets a caller stop one tier before the next (cache nodes
+     * deregister from a tablet store that is still there).
+     */
+    List<String> stop(Predicate<Child> which) {
         List<Child> toStop;
         synchronized (this) {
             stopping = true;
-            toStop = new ArrayList<>(children);
+            toStop = new ArrayList<>(children.stream().filter(which).toList());
         }
         Collections.reverse(toStop);
         // Signal all first, so they stop in parallel; then wait for each.

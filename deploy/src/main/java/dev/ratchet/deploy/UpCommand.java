@@ -286,7 +286,10 @@ final class UpCommand implements Callable<Integer> {
         }
         out.println("stopping the cluster");
         out.flush();
-        List<String> killed = supervisor.stopAll();
+        // Cache nodes first: they release their stripes and deregister through the tablet store.
+        List<String> killed =
+                new ArrayList<>(supervisor.stop(child -> child.name().startsWith("cache-node-")));
+        killed.addAll(supervisor.stopAll());
         if (!killed.isEmpty()) {
             out.println("killed (did not stop within " + STOP_TIMEOUT.toSeconds() + " s): " + killed);
         }
