@@ -61,8 +61,8 @@ class UpLauncherIT {
         String output = String.join("\n", lines);
         assertEquals("ratchet up ready endpoints=", lines.get(lines.size() - 1), output);
         assertTrue(output.startsWith("INSECURE: "), output);
-        assertEquals(3, count(lines, "  tablet-store "), output);
-        assertEquals(3, count(lines, "  sector "), output);
+        assertEquals(3, count(lines, "  tablet-store ", " (pid "), output);
+        assertEquals(3, count(lines, "  sector ", " (pid "), output);
         assertEquals(3, count(lines, "  sector ", " claimed slot="), output);
         assertEquals(6, childPids.size(), output);
         for (String name : List.of("tablet-store-0", "tablet-store-2", "sector-server-0", "sector-server-2")) {
@@ -228,10 +228,6 @@ class UpLauncherIT {
                             + Files.readString(dir.resolve("up.stderr.txt"), StandardCharsets.UTF_8),
                     e);
         }
-    }
-
-    private static long count(List<String> lines, String prefix) {
-        return count(lines, prefix, "");
     }
 
     private static long count(List<String> lines, String prefix, String infix) {
