@@ -138,10 +138,15 @@ final class UpCommand implements Callable<Integer> {
         SimulatedCa.loadOrCreate(simulatedCaDirectory, Clock.systemUTC());
         long pid = ProcessHandle.current().pid();
         ProcessSupervisor supervisor = new ProcessSupervisor(
-                ProcessSupervisor.sameJava(), RatchetCli.class.getName(), runDirectory, STOP_TIMEOUT, message -> {
-                    err.println(message);
-                    err.flush();
-                });
+                        ProcessSupervisor.sameJava(),
+                        RatchetCli.class.getName(),
+                        runDirectory,
+                        STOP_TIMEOUT,
+                        message -> {
+                            err.println(message);
+                            err.flush();
+                        })
+                .detachedFromTerminal();
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable cleanUp = () -> cleanUp(supervisor, runDirectory, endpointsFile, pid, out);
         Runtime.getRuntime()
