@@ -38,8 +38,9 @@ public enum ErrorCode {
     /** The request id was already used for a different operation (a client bug). Never retry. */
     REQUEST_ID_REUSED(false, false),
     /**
-     * No cache node answered: the connection failed before the request was sent. Retryable, and
-     * nothing was applied.
+     * No cache node answered: a connection or handshake failed before the request was sent, or a
+     * read lost its connection. Retryable; nothing was applied (a write that may have been sent is
+     * reported as {@link #OUTCOME_UNKNOWN} instead).
      */
     UNAVAILABLE(true, false),
     /** A read did not complete within the request timeout. Retryable; reads change nothing. */

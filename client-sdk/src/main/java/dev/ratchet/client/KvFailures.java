@@ -66,7 +66,7 @@ final class KvFailures {
         return switch (status.getCode()) {
             case UNAVAILABLE, CANCELLED, ABORTED, UNKNOWN ->
                 neverSent(failure)
-                        ? new RatchetException(ErrorCode.UNAVAILABLE, detail, failure)
+                        ? new RatchetException(ErrorCode.UNAVAILABLE, detail + notSent(failure), failure)
                         : maybeSent(kind, ErrorCode.UNAVAILABLE, detail, failure);
             case DEADLINE_EXCEEDED -> maybeSent(kind, ErrorCode.DEADLINE_EXCEEDED, detail, failure);
             default ->
@@ -98,6 +98,18 @@ final class KvFailures {
     // A failed TCP connect or TLS handshake proves the request never left the client.
     private static boolean neverSent(Throwable failure) {
         return hasCause(failure, ConnectException.class) || hasCause(failure, SSLHandshakeException.class);
+    }
+
+    // Says which step failed; a handshake the cache node aborted usually means it refused this
+    // client's own evidence (its policy does not admit this client's measurement).
+    private static String notSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return " (TLS handshake failed, nothing sent: " + t.getMessage()
+                        + "; if the cache node aborted it, it may have refused this client's attestation)";
+            }
+        }
+        return " (connection failed, nothing sent)";
     }
 
     private static String refusal(Throwable failure) {

@@ -18,9 +18,10 @@ import java.util.function.Function;
  * settled wherever the next attempt lands (request ids are remembered cluster-wide). A code that is
  * not {@link ErrorCode#retryable()} ends the operation at once.
  *
- * <p>A write that may have been applied by any attempt, and that no later attempt settled, ends as
- * {@link ErrorCode#OUTCOME_UNKNOWN}, even if its last attempt failed with a code that alone would
- * mean "not applied": the earlier attempt may still have landed. Runs on gRPC and scheduler
+ * <p>A write that may have been applied by any attempt ends as {@link ErrorCode#OUTCOME_UNKNOWN}
+ * unless a later attempt succeeds, whatever the last attempt's code: a code that alone would mean
+ * "not applied" (NOT_SERVING, STORAGE_FULL, a refused handshake) speaks only for its own attempt,
+ * and the earlier one may still have landed. Runs on gRPC and scheduler
  * threads; at most one attempt is in flight, so the fields need no lock beyond the happens-before
  * edges of the futures and the scheduler.
  */
@@ -110,7 +111,7 @@ final class Operation<T> {
 
     private RatchetException finalError(RatchetException last) {
         String attemptsDetail = " (attempt " + attempts + " of at most " + maxAttempts + ")";
-        if (maybeApplied && last.retryable() && !last.outcomeUnknown()) {
+        if (maybeApplied && !last.outcomeUnknown()) {
             return new RatchetException(
                     ErrorCode.OUTCOME_UNKNOWN,
                     "an earlier attempt may have applied the write, and the last failed: " + last.getMessage()

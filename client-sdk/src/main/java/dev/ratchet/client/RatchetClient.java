@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -50,8 +51,10 @@ import org.slf4j.LoggerFactory;
  *     byte[] key = "greeting".getBytes(StandardCharsets.UTF_8);
  *     long version = client.put(key, "hello".getBytes(StandardCharsets.UTF_8));
  *     VersionedValue stored = client.get(key).orElseThrow();
- *     CasResult swapped = client.compareAndSet(key, Expectation.version(stored.version()), "hi".getBytes(StandardCharsets.UTF_8));
+ *     CasResult swapped =
+ *             client.compareAndSet(key, Expectation.version(version), "hi".getBytes(StandardCharsets.UTF_8));
  *     boolean existed = client.delete(key);
+ *     System.out.println(stored + " " + swapped + " existed=" + existed);
  * }
  * }</pre>
  *
@@ -71,8 +74,10 @@ import org.slf4j.LoggerFactory;
  * node; retries move to the next node in that order. Routing is a preference only: any cache node
  * serves any key correctly.
  *
- * <p>Thread-safe; share one client. Futures of the async methods complete on gRPC or client
- * threads, so callbacks attached to them should not block. Keys and values are copied; callers may
+ * <p>Thread-safe; share one client. It owns one channel per endpoint and one daemon thread
+ * ({@code ratchet-client-backoff}) that starts retries after their delay; no call blocks a thread
+ * while it waits, except the sync methods, which wait for their async twin. Futures of the async
+ * methods complete on gRPC or backoff threads, so callbacks attached to them should not block. Keys and values are copied; callers may
  * reuse their arrays at once.
  */
 public final class RatchetClient implements AutoCloseable {
@@ -325,7 +330,12 @@ public final class RatchetClient implements AutoCloseable {
                     if (failure == null) {
                         router.installed(tablets, clock.instant());
                     } else {
-                        log.debug("topology from {} failed: {}", node.endpoint(), failure.toString());
+                        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                        if (cause instanceof RatchetException refused && refused.code() == ErrorCode.INTERNAL) {
+                            log.warn("ignoring the topology from {}: {}", node.endpoint(), refused.getMessage());
+                        } else {
+                            log.debug("topology from {} failed: {}", node.endpoint(), cause.toString());
+                        }
                         router.fetchFailed(clock.instant());
                     }
                 });

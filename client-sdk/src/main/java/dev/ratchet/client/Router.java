@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #FETCH_RETRY_INTERVAL} after a failed fetch), when it is older than the refresh interval,
  * or after a cache node failed. Time is passed in; it reads no clock and does no I/O. Routing is
  * only a preference: any cache node serves any key correctly, so a stale topology costs batching,
- * never correctness. Thread-safe: the topology is replaced whole through a volatile field.
+ * never correctness. Thread-safe: routing reads one volatile snapshot; the methods that replace it
+ * are synchronized, so no update is lost.
  */
 final class Router {
     /** How soon to ask again after a failed topology fetch: often enough to recover, rarely enough not to add load. */
@@ -26,8 +27,10 @@ final class Router {
     private final List<String> endpoints;
     private final Duration refreshInterval;
     private final AtomicBoolean fetching = new AtomicBoolean();
-    // Orders per tablet of the installed topology; cleared when it is replaced.
+    // Orders per tablet id. An order depends only on the id and the endpoints, so entries stay valid
+    // across topologies; clearing on install only bounds the map to ids still in use.
     private final Map<Long, List<Integer>> tabletOrders = new ConcurrentHashMap<>();
+    // Replaced whole; written only under this object's lock.
     private volatile State state = new State(null, Instant.MIN, Instant.MIN);
 
     /** The installed topology (null if none), and when a fetch is next due. */
@@ -69,14 +72,14 @@ final class Router {
     }
 
     /** Installs a fetched topology; the next fetch is due after the refresh interval. */
-    void installed(TabletMap tablets, Instant now) {
+    synchronized void installed(TabletMap tablets, Instant now) {
         tabletOrders.clear();
         state = new State(tablets, now, now.plus(refreshInterval));
         fetching.set(false);
     }
 
     /** Records a failed fetch; the current topology (if any) stays, and a fetch is due again soon. */
-    void fetchFailed(Instant now) {
+    synchronized void fetchFailed(Instant now) {
         State current = state;
         state = new State(current.tablets(), current.installedAt(), now.plus(FETCH_RETRY_INTERVAL));
         fetching.set(false);
@@ -86,7 +89,7 @@ final class Router {
      * Records that a cache node failed at {@code now}: the cluster may have changed, so a fetch is
      * due, but not sooner than {@link #FETCH_RETRY_INTERVAL} after the last install.
      */
-    void nodeFailed(Instant now) {
+    synchronized void nodeFailed(Instant now) {
         State current = state;
         Instant earliest = current.installedAt().equals(Instant.MIN)
                 ? now

@@ -57,8 +57,28 @@ class AttestationRefusalTest {
 
             assertEquals(ErrorCode.ATTESTATION_REFUSED, e.code());
             assertEquals(List.of(), stranger.calls());
-        } catch (Exception e) {
-            throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void clientRefusedByTheNode_neverReachesIt() {
+        TestTrust strangerClients = new TestTrust();
+        FakeKvServer node = trust.startServer();
+        RatchetClient client = trust.track(strangerClients
+                .clientBuilder()
+                .verifier(trust.cacheVerifier())
+                .endpoint(node.endpoint())
+                .maxAttempts(2)
+                .build());
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(List.of(), node.calls());
+        // The client cannot tell a refusal by the node from a broken connection, but it can tell
+        // that the handshake failed, so nothing was sent and the write is not in doubt.
+        assertEquals(ErrorCode.UNAVAILABLE, e.code());
+        assertFalse(e.outcomeUnknown());
+        assertTrue(e.getMessage().contains("TLS handshake failed"), e.getMessage());
+        strangerClients.close();
     }
 }

@@ -48,11 +48,12 @@ import java.util.function.Supplier;
  * cluster's are: a repeated id returns the recorded reply. Versions come from one counter, so they
  * only grow. Faults apply to the data calls and Status, in the order queued: fail with a status,
  * apply and then fail (a write whose commit "was not confirmed"), or hang until the deadline.
- * Thread-safe: everything is guarded by {@code this}.
+ * Thread-safe: everything is guarded by {@code this}. Shared with other modules' tests through
+ * this module's test-jar.
  */
-final class FakeKvServer implements AutoCloseable {
+public final class FakeKvServer implements AutoCloseable {
     /** One call as received. */
-    record Call(String method, ByteString key, ByteString requestId, String callerNodeId) {}
+    public record Call(String method, ByteString key, ByteString requestId, String callerNodeId) {}
 
     private enum FaultKind {
         FAIL,
@@ -94,7 +95,7 @@ final class FakeKvServer implements AutoCloseable {
     }
 
     /** Starts a server presenting {@code identity} and checking clients with {@code verifier}. */
-    static FakeKvServer start(NodeIdentity identity, AttestationVerifier verifier, Clock clock) {
+    public static FakeKvServer start(NodeIdentity identity, AttestationVerifier verifier, Clock clock) {
         try {
             return new FakeKvServer(identity, verifier, clock);
         } catch (IOException e) {
@@ -103,46 +104,47 @@ final class FakeKvServer implements AutoCloseable {
     }
 
     /** Returns {@code 127.0.0.1:port}. */
-    String endpoint() {
+    public String endpoint() {
         return "127.0.0.1:" + server.getPort();
     }
 
-    String nodeId() {
+    /** Returns the node id this fake attests as. */
+    public String nodeId() {
         return identity.nodeId();
     }
 
     /** Makes the next {@code count} data calls fail with {@code error}'s status. */
-    synchronized FakeKvServer failNext(int count, KvError error) {
+    public synchronized FakeKvServer failNext(int count, KvError error) {
         return queue(count, FaultKind.FAIL, statusOf(error));
     }
 
     /** Makes the next {@code count} data calls fail with {@code status}. */
-    synchronized FakeKvServer failNext(int count, Status status) {
+    public synchronized FakeKvServer failNext(int count, Status status) {
         return queue(count, FaultKind.FAIL, status);
     }
 
     /** Makes the next {@code count} writes apply (and record their reply), then fail with {@code error}. */
-    synchronized FakeKvServer applyThenFailNext(int count, KvError error) {
+    public synchronized FakeKvServer applyThenFailNext(int count, KvError error) {
         return queue(count, FaultKind.APPLY_THEN_FAIL, statusOf(error));
     }
 
     /** Makes the next {@code count} data calls never answer (until the client's deadline or close). */
-    synchronized FakeKvServer hangNext(int count) {
+    public synchronized FakeKvServer hangNext(int count) {
         return queue(count, FaultKind.HANG, null);
     }
 
     /** Replaces the topology this server reports. */
-    synchronized void tablets(List<TabletRange> ranges) {
+    public synchronized void tablets(List<TabletRange> ranges) {
         this.tablets = List.copyOf(ranges);
     }
 
     /** Returns every call received so far, Topology included, in arrival order. */
-    synchronized List<Call> calls() {
+    public synchronized List<Call> calls() {
         return List.copyOf(calls);
     }
 
     /** Returns the calls of one method ("Put", "Get", ...). */
-    synchronized List<Call> calls(String method) {
+    public synchronized List<Call> calls(String method) {
         return calls.stream().filter(call -> call.method().equals(method)).toList();
     }
 
@@ -151,7 +153,8 @@ final class FakeKvServer implements AutoCloseable {
      *
      * @throws AssertionError if they did not
      */
-    synchronized void awaitCalls(String method, int count, java.time.Duration timeout) throws InterruptedException {
+    public synchronized void awaitCalls(String method, int count, java.time.Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (calls(method).size() < count) {
             long left = deadline - System.nanoTime();
@@ -163,7 +166,7 @@ final class FakeKvServer implements AutoCloseable {
     }
 
     /** Returns how many versions were handed out, i.e. how many writes were applied. */
-    synchronized long writesApplied() {
+    public synchronized long writesApplied() {
         return lastVersion;
     }
 
@@ -179,7 +182,8 @@ final class FakeKvServer implements AutoCloseable {
         }
     }
 
-    static Status statusOf(KvError error) {
+    /** Returns the status a cache node answers {@code error} with: kv.proto's gRPC code and "NAME: detail". */
+    public static Status statusOf(KvError error) {
         Status.Code code = switch (error) {
             case KEY_EMPTY, KEY_TOO_LARGE, VALUE_TOO_LARGE, MALFORMED_REQUEST -> Status.Code.INVALID_ARGUMENT;
             case OVERLOADED, STORAGE_FULL -> Status.Code.RESOURCE_EXHAUSTED;

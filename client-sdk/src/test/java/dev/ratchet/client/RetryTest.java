@@ -15,12 +15,17 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Bounded retries with the same request id, outcome-unknown reporting, and failover between cache nodes. */
 class RetryTest {
+    /** The deadline in tests where a call hangs: long enough for a TLS handshake on a busy machine. */
+    private static final Duration HANG_TIMEOUT = Duration.ofSeconds(2);
+
     private final TestTrust trust = new TestTrust();
 
     @AfterEach
@@ -90,6 +95,19 @@ class RetryTest {
     }
 
     @Test
+    void outcomeUnknownThenANonRetryableRefusal_isStillOutcomeUnknown() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.applyThenFailNext(1, KvError.OUTCOME_UNKNOWN).failNext(1, KvError.STORAGE_FULL);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+        assertEquals(2, server.calls("Put").size());
+        assertEquals(1, server.writesApplied());
+    }
+
+    @Test
     void writeAppliedButUnconfirmed_isSettledOnceByTheRetry() {
         FakeKvServer server = trust.startServer();
         RatchetClient client = trust.client(server);
@@ -109,7 +127,7 @@ class RetryTest {
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
                 .maxAttempts(1)
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         server.hangNext(1);
 
@@ -124,7 +142,7 @@ class RetryTest {
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
                 .maxAttempts(2)
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         client.put(bytes("k"), bytes("v"));
         server.hangNext(2);
@@ -141,7 +159,7 @@ class RetryTest {
         FakeKvServer server = trust.startServer();
         RatchetClient client = trust.track(trust.clientBuilder()
                 .endpoint(server.endpoint())
-                .requestTimeout(Duration.ofMillis(300))
+                .requestTimeout(HANG_TIMEOUT)
                 .build());
         server.hangNext(1);
 
@@ -165,6 +183,19 @@ class RetryTest {
             assertFalse(e.retryable());
             assertEquals(before + 1, server.calls("Put").size());
         }
+    }
+
+    @Test
+    void asyncFailure_completesTheFutureWithTheCode() {
+        FakeKvServer server = trust.startServer();
+        RatchetClient client = trust.client(server);
+        server.failNext(1, KvError.STORAGE_FULL);
+
+        ExecutionException e = assertThrows(
+                ExecutionException.class,
+                () -> client.putAsync(bytes("k"), bytes("v")).get(30, TimeUnit.SECONDS));
+
+        assertEquals(ErrorCode.STORAGE_FULL, ((RatchetException) e.getCause()).code());
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** Ring positions, rendezvous order, tablet lookup and the router's refresh decisions: all pure. */
@@ -189,11 +188,7 @@ class RoutingTest {
 
             client.get(bytes("k"));
             RatchetClientTest.awaitCalls(server, "Topology", 1);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!client.router().hasTopology()) {
-                assertTrue(System.nanoTime() < deadline, "topology never installed");
-                LockSupport.parkNanos(Duration.ofMillis(1).toNanos()); // polls a condition, with a bound
-            }
+            Await.until(client.router()::hasTopology, Duration.ofSeconds(30), "the topology to be installed");
 
             assertNotEquals(List.of(), server.calls("Topology"));
             assertEquals(List.of(0), client.router().route(bytes("k")));

@@ -86,11 +86,23 @@ final class TestTrust implements AutoCloseable {
         return resource;
     }
 
+    /** Closes everything this fixture made, newest first (clients before the servers they use). */
     @Override
-    public void close() throws Exception {
-        // Clients first, so servers do not wait on their connections.
+    public void close() {
+        AssertionError failure = null;
         for (int i = opened.size() - 1; i >= 0; i--) {
-            opened.get(i).close();
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new AssertionError("cannot close a test resource", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }
