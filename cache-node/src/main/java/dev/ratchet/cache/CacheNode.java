@@ -345,7 +345,7 @@ public final class CacheNode implements AutoCloseable {
             return this;
         }
 
-        /** Sets the plaintext size past which a tablet is split. */
+        /** Sets the size of a tablet's entries (its plaintext without the idempotency window) past which it is split. */
         public Builder splitPlaintextBytes(long bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("splitPlaintextBytes < 1024: " + bytes);

@@ -32,6 +32,8 @@ final class TabletSplitter {
 
     private volatile Trimmer trimmer;
 
+    private volatile TabletMerger merger;
+
     TabletSplitter(TabletDirectory directory, long splitPlaintextBytes) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.splitPlaintextBytes = splitPlaintextBytes;
@@ -40,11 +42,20 @@ final class TabletSplitter {
     void attach(TabletBlobs tabletBlobs, Trimmer tabletTrimmer) {
         this.blobs = Objects.requireNonNull(tabletBlobs, "tabletBlobs");
         this.trimmer = Objects.requireNonNull(tabletTrimmer, "tabletTrimmer");
+        this.merger = new TabletMerger(
+                directory, tabletBlobs, tabletTrimmer, splitPlaintextBytes / ServingLimits.MERGE_FRACTION);
     }
 
-    /** Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold. */
+    /**
+     * Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold,
+     * or merges it with its right neighbour if both are small.
+     */
     void maybeSplit(TabletMeta tablet, TabletContents contents) {
-        if (contents.plaintextBytes() <= splitPlaintextBytes) {
+        if (entryBytes(contents) <= splitPlaintextBytes) {
+            TabletMerger tabletMerger = merger;
+            if (tabletMerger != null) {
+                tabletMerger.maybeMerge(tablet, contents);
+            }
             return;
         }
         try {
@@ -52,6 +63,19 @@ final class TabletSplitter {
         } catch (RuntimeException e) {
             log.warn("splitting tablet {} failed; the next commit retries: {}", tablet.getTabletId(), e.getMessage());
         }
+    }
+
+    /**
+     * Returns the bytes of a tablet's entries, without its idempotency window: what splitting
+     * divides. Both halves of a split inherit the whole window, so a threshold on the whole
+     * plaintext would split small tablets over and over once the window is large.
+     */
+    static long entryBytes(TabletContents contents) {
+        long bytes = 0;
+        for (var entry : contents.entries()) {
+            bytes += entry.getSerializedSize();
+        }
+        return bytes;
     }
 
     private void split(TabletMeta tablet, TabletContents contents) {
