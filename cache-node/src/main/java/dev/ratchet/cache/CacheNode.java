@@ -204,6 +204,7 @@ public final class CacheNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        trimmer.stop();
         try {
             pool.releaseAll();
             directory.submit(directory

@@ -36,6 +36,7 @@ final class Trimmer {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicInteger pauses = new AtomicInteger();
+    private volatile boolean stopped;
 
     Trimmer(TabletDirectory directory, SectorArray array, Executor executor) {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -61,9 +62,14 @@ final class Trimmer {
         kick();
     }
 
+    /** Stops every later round: the node is deregistering, and the store would refuse its confirmations. */
+    void stop() {
+        stopped = true;
+    }
+
     /** Runs one round now on the caller's thread; returns the stripes confirmed. */
     int roundNow() {
-        if (pauses.get() > 0) {
+        if (stopped || pauses.get() > 0) {
             return 0;
         }
         ArrayView view = directory.array();

@@ -334,6 +334,15 @@ class CacheNodeKvTest {
         assertEquals(topology.getTabletsCount(), status.getTabletsCount());
     }
 
+    @Test
+    void close_deregistersTheNode() throws Exception {
+        int before = kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes();
+        CacheNode extra = cluster.startCache();
+        assertEquals(before + 1, kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes());
+        extra.close();
+        assertEquals(before, kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes());
+    }
+
     private static List<ByteString> keysInOneTablet(int count) {
         TabletRange tablet = kv.topology(TopologyRequest.getDefaultInstance()).getTablets(0);
         List<ByteString> keys = new ArrayList<>();
