@@ -435,8 +435,8 @@ public final class CacheNode implements AutoCloseable {
                     new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
             parts.trimmer = new Trimmer(parts.directory, parts.array, parts.workers);
             splitter.attach(blobs, parts.trimmer);
-            parts.writer = new TabletWriter(
-                    parts.directory, blobs, parts.trimmer, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
+            parts.writer =
+                    new TabletWriter(parts.directory, blobs, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
             TabletReader reader = new TabletReader(parts.directory, blobs, parts.workers);
             parts.rebuilds = new Rebuilds(
                     parts.directory,

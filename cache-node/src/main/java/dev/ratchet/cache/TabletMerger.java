@@ -37,30 +37,31 @@ final class TabletMerger {
     }
 
     /** Merges {@code left} (just committed with {@code contents}) into one tablet with its right neighbour, if both are small. */
-    void maybeMerge(TabletMeta left, TabletContents contents) {
+    boolean maybeMerge(TabletMeta left, TabletContents contents) {
         if (TabletSplitter.entryBytes(contents) >= mergePlaintextBytes || left.getRangeLast() == -1L) {
-            return;
+            return false;
         }
         try {
-            merge(left, contents);
+            return merge(left, contents);
         } catch (RuntimeException e) {
             log.info("merging tablet {} failed; the next commit retries: {}", left.getTabletId(), e.getMessage());
+            return false;
         }
     }
 
-    private void merge(TabletMeta left, TabletContents contents) {
+    private boolean merge(TabletMeta left, TabletContents contents) {
         TabletMeta right = directory.ring().tabletFor(left.getRangeLast() + 1);
         if (right.getTabletId() == left.getTabletId()) {
-            return;
+            return false;
         }
         // The ring snapshot may be stale; the neighbour's size and version come from the store.
         right = directory.tabletsById(List.of(right.getTabletId())).get(right.getTabletId());
         if (right == null || right.getRangeFirst() != left.getRangeLast() + 1) {
-            return;
+            return false;
         }
         TabletContents rightContents = blobs.load(right);
         if (TabletSplitter.entryBytes(rightContents) >= mergePlaintextBytes) {
-            return;
+            return false;
         }
         TabletContents merged = TabletContents.merge(contents, rightContents);
         long version = left.getVersion() + 1;
@@ -84,11 +85,11 @@ final class TabletMerger {
                     right.getTabletId(),
                     answer.getStatus(),
                     answer.getDetail());
-            return;
+            return false;
         }
         blobs.remember(left.getTabletId(), version, merged);
         log.info("merged tablet {} into {} (v{})", right.getTabletId(), left.getTabletId(), version);
         directory.refreshRing();
-        trimmer.kick();
+        return true;
     }
 }

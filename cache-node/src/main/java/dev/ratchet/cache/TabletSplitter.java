@@ -49,19 +49,19 @@ final class TabletSplitter {
     /**
      * Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold,
      * or merges it with its right neighbour if both are small.
+     *
+     * @return whether the tablet changed shape (its metadata is no longer what was committed)
      */
-    void maybeSplit(TabletMeta tablet, TabletContents contents) {
+    boolean maybeSplit(TabletMeta tablet, TabletContents contents) {
         if (entryBytes(contents) <= splitPlaintextBytes) {
             TabletMerger tabletMerger = merger;
-            if (tabletMerger != null) {
-                tabletMerger.maybeMerge(tablet, contents);
-            }
-            return;
+            return tabletMerger != null && tabletMerger.maybeMerge(tablet, contents);
         }
         try {
-            split(tablet, contents);
+            return split(tablet, contents);
         } catch (RuntimeException e) {
             log.warn("splitting tablet {} failed; the next commit retries: {}", tablet.getTabletId(), e.getMessage());
+            return false;
         }
     }
 
@@ -78,10 +78,10 @@ final class TabletSplitter {
         return bytes;
     }
 
-    private void split(TabletMeta tablet, TabletContents contents) {
+    private boolean split(TabletMeta tablet, TabletContents contents) {
         OptionalLong position = contents.splitPosition(tablet.getRangeFirst(), tablet.getRangeLast());
         if (position.isEmpty()) {
-            return; // every key at one ring position: no split can separate them
+            return false; // every key at one ring position: no split can separate them
         }
         long rightId = directory.cluster().getNextTabletId();
         TabletContents[] halves = contents.splitAt(position.getAsLong(), rightId);
@@ -110,7 +110,7 @@ final class TabletSplitter {
             blobs.giveBack(left);
             blobs.giveBack(right);
             log.info("split of tablet {} not taken: {} {}", tablet.getTabletId(), split.getStatus(), split.getDetail());
-            return;
+            return false;
         }
         blobs.remember(tablet.getTabletId(), leftVersion, halves[0]);
         blobs.remember(rightId, 1, halves[1]);
@@ -122,6 +122,6 @@ final class TabletSplitter {
                 leftVersion,
                 rightId);
         directory.refreshRing();
-        trimmer.kick();
+        return true;
     }
 }

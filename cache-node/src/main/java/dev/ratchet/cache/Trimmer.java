@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * them so the store can hand them out again (key erasure: freed ciphertext does not linger).
  *
  * <p>It works from the store's list, not from its own memory, so any cache node finishes any
- * other's trims. Rounds run one at a time on the given executor, after each commit that freed
- * stripes and on a timer. While a rebuild runs, trims pause: the rebuild reads the stripes it was
+ * other's trims. Rounds run one at a time on the given executor, on the node's maintenance
+ * timer (once a second), not after every commit: a round costs an ArrayView query and a
+ * ConfirmTrimmed commit, which per commit would double the tablet store's load. While a rebuild runs, trims pause: the rebuild reads the stripes it was
  * given, and some of them may go to pending trim meanwhile.
  *
  * <p>Thread-safe.
