@@ -518,7 +518,8 @@ public final class CacheNode implements AutoCloseable {
                     .build();
             return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                     .sslContext(AttestedTls.grpcServerContext(new AttestedKeyManager(identity), trust))
-                    .addService(ServerInterceptors.intercept(endpoint, new AttestedPeerInterceptor()))
+                    .addService(ServerInterceptors.intercept(
+                            MalformedRequests.lenient(endpoint.bindService()), new AttestedPeerInterceptor()))
                     .build()
                     .start();
         }

@@ -25,8 +25,10 @@ import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.client.proto.TabletRange;
 import dev.ratchet.client.proto.TopologyRequest;
 import dev.ratchet.client.proto.TopologyResponse;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -261,6 +263,40 @@ class CacheNodeKvTest {
         ByteString maxKey = ByteString.copyFrom(new byte[ServingLimits.KEY_BYTES_MAX]);
         put(kv, maxKey, "still serving");
         assertEquals(bytes("still serving"), get(kv, maxKey).getValue());
+    }
+
+    @Test
+    void bytesThatDoNotParse_areMalformedRequest() {
+        MethodDescriptor<byte[], byte[]> rawPut = KvServiceGrpc.getPutMethod().toBuilder(new RawBytes(), new RawBytes())
+                .build();
+        byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f};
+        StatusRuntimeException refused = assertThrows(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(
+                        cluster.channel(first, cluster.client),
+                        rawPut,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                        garbage));
+        assertError(refused, Status.Code.INVALID_ARGUMENT, "MALFORMED_REQUEST");
+        put(kv, bytes("after-garbage"), "fine");
+        assertEquals(bytes("fine"), get(kv, bytes("after-garbage")).getValue());
+    }
+
+    /** Passes bytes through unchanged. */
+    private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     @Test
