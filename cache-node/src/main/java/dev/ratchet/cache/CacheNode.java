@@ -76,6 +76,18 @@ import org.slf4j.LoggerFactory;
  *          -> DeregisterCacheNode -> push the smaller writer set -> close the array and client
  * </pre>
  *
+ * <h2>Threads</h2>
+ *
+ * <p>gRPC's threads only check a request and queue it; they never wait. A fixed pool of {@value
+ * ServingLimits#WORKER_THREADS} workers runs tablet flushes (at most one per tablet), read batches
+ * (one at a time), trim rounds (one at a time), maintenance, status answers and rebuilds; they
+ * block on the tablet store and on the array's futures, which complete on the array's own codec
+ * and timer threads, so workers never wait for each other. One timer thread starts lingering
+ * batches and the once-a-second maintenance. Locks guard only in-memory state, with two
+ * deliberate exceptions that hold a lock across one Raft command: the stripe pool while it
+ * reserves (concurrent takers would each reserve otherwise) and the slot watch while it reports a
+ * death (two reports of one server must not race for the same death-record version).
+ *
  * <p>Nothing it holds needs to survive it: a crashed cache node leaves at most reserved stripes
  * (released when it is deregistered) and stripes pending trim (any other node trims them).
  *
