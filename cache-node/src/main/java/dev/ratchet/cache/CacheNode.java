@@ -468,6 +468,7 @@ public final class CacheNode implements AutoCloseable {
                     reader,
                     () -> StatusReport.topology(directory),
                     () -> StatusReport.status(directory, storeClient, peers, array, rebuilds),
+                    rebuilds,
                     parts.workers,
                     inFlightRequestsMax);
             parts.server = serve(parts.endpoint);
