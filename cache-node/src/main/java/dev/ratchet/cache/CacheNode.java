@@ -441,7 +441,7 @@ public final class CacheNode implements AutoCloseable {
             parts.writerSets.pushCurrent();
             parts.directory.refreshDataKeys();
             parts.directory.refreshRing();
-            parts.pool = new StripePool(parts.directory);
+            parts.pool = new StripePool(parts.directory, parts.workers);
             TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
             TabletBlobs blobs =
                     new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
