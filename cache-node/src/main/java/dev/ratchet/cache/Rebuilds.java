@@ -92,6 +92,15 @@ final class Rebuilds {
                     + view.getSlots(slot).getState() + " in the tablet store; only a DEAD slot can be rebuilt");
         }
         slots.follow(view);
+        slots.beginOwnRebuild(slot);
+        try {
+            return rebuildOwned(slot, nodeId, address, progress);
+        } finally {
+            slots.endOwnRebuild(slot);
+        }
+    }
+
+    private RebuildStatus rebuildOwned(int slot, String nodeId, String address, Consumer<RebuildStatus> progress) {
         assign(slot, nodeId, address);
         writerSets.install(nodeId, address, directory.authorizedWriters());
         SectorDevice device;

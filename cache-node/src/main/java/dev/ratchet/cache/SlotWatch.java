@@ -4,6 +4,7 @@ import static dev.ratchet.tablet.proto.SlotState.SLOT_DEAD;
 
 import dev.ratchet.sector.array.ArrayHealth;
 import dev.ratchet.sector.array.SectorArray;
+import dev.ratchet.sector.array.SectorDevice;
 import dev.ratchet.sector.array.ShardFault;
 import dev.ratchet.sector.array.SlotState;
 import dev.ratchet.tablet.proto.ArrayView;
@@ -14,6 +15,7 @@ import dev.ratchet.tablet.proto.Slot;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,10 @@ final class SlotWatch {
     private final Executor executor;
     private final WriterSetPush writerSets;
     private final int slotCount;
+    private final Rebuilds.DeviceOpener opener;
+
+    /** Slots this node is rebuilding itself: never adopted from the view. */
+    private final java.util.Set<Integer> ownRebuilds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Set once the array exists (the array takes this watch's listener at build). */
     private volatile SectorArray array;
@@ -49,8 +55,14 @@ final class SlotWatch {
 
     private final long[] firstStrikeNanos;
 
-    SlotWatch(TabletDirectory directory, Executor executor, WriterSetPush writerSets, int slotCount) {
+    SlotWatch(
+            TabletDirectory directory,
+            Executor executor,
+            WriterSetPush writerSets,
+            int slotCount,
+            Rebuilds.DeviceOpener opener) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.opener = Objects.requireNonNull(opener, "opener");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.writerSets = Objects.requireNonNull(writerSets, "writerSets");
         this.slotCount = slotCount;
@@ -100,23 +112,74 @@ final class SlotWatch {
         }
     }
 
-    /** Applies every death in {@code view} that the local array has not applied yet. */
+    /**
+     * Brings the local array in line with {@code view}: applies every death it has not applied,
+     * and adopts a server that another cache node put into a slot (REBUILDING or already LIVE),
+     * so this node's writes reach it too. Shards such a server lacks (stripes this node wrote
+     * before it adopted the server) fail their digests and are decoded around.
+     */
     synchronized void follow(ArrayView view) {
         SectorArray local = array;
-        ArrayHealth health = local.health();
         for (Slot slot : view.getSlotsList()) {
-            ArrayHealth.SlotHealth mine = health.slots().get(slot.getSlotIndex());
-            boolean deadThere = slot.getState() == SLOT_DEAD;
+            int index = slot.getSlotIndex();
+            ArrayHealth.SlotHealth mine = local.health().slots().get(index);
+            boolean replaced = !slot.getNodeId().equals(mine.nodeId());
+            boolean deadThere = slot.getState() == SLOT_DEAD || replaced;
             if (deadThere
-                    && mine.state() == SlotState.LIVE
+                    && mine.state() != SlotState.DEAD
                     && view.getDeathRecordVersion() > mine.deathRecordVersion()) {
                 log.warn(
                         "slot {} ({}) is dead in the tablet store; writes skip it, reads decode around it",
-                        slot.getSlotIndex(),
-                        slot.getNodeId());
-                local.markDead(slot.getSlotIndex(), view.getDeathRecordVersion());
+                        index,
+                        mine.nodeId());
+                local.markDead(index, view.getDeathRecordVersion());
+            }
+            if (replaced
+                    && slot.getState() != SLOT_DEAD
+                    && !ownRebuilds.contains(index)
+                    && local.health().slots().get(index).state() == SlotState.DEAD) {
+                adopt(local, slot);
             }
         }
+    }
+
+    /** Marks {@code slot} as rebuilt by this node until {@link #endOwnRebuild}. */
+    void beginOwnRebuild(int slot) {
+        if (!ownRebuilds.add(slot)) {
+            throw new IllegalStateException("slot " + slot + " is already being rebuilt by this node");
+        }
+    }
+
+    void endOwnRebuild(int slot) {
+        ownRebuilds.remove(slot);
+    }
+
+    private void adopt(SectorArray local, Slot slot) {
+        SectorDevice device;
+        try {
+            device = opener.open(slot.getNodeId(), slot.getAddress());
+        } catch (SSLException | RuntimeException e) {
+            log.warn("cannot open slot {}'s new server {}: {}", slot.getSlotIndex(), slot.getNodeId(), e.getMessage());
+            return;
+        }
+        // A rebuild of no stripes swaps the device in: DEAD -> REBUILDING -> LIVE.
+        local.rebuild(slot.getSlotIndex(), device, new long[0], List.of(), progress -> {})
+                .whenComplete((done, failure) -> {
+                    if (failure != null) {
+                        device.close();
+                        log.warn(
+                                "adopting slot {}'s new server {} failed: {}",
+                                slot.getSlotIndex(),
+                                slot.getNodeId(),
+                                failure.getMessage());
+                    } else {
+                        log.warn(
+                                "slot {} now served by {} (another cache node replaced its server)",
+                                slot.getSlotIndex(),
+                                slot.getNodeId());
+                    }
+                })
+                .join();
     }
 
     /**

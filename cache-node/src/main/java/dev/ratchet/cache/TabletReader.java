@@ -114,6 +114,30 @@ final class TabletReader {
         }
     }
 
+    /**
+     * Loads {@code tablet}; if its blob is unreadable because a newer version was committed
+     * meanwhile and the old stripes were already trimmed, loads the newer version instead. That
+     * version was confirmed by a query issued after the read arrived, so serving it linearizes too.
+     */
+    private TabletContents loadCurrent(TabletMeta tablet) {
+        try {
+            return blobs.load(tablet);
+        } catch (KvException e) {
+            if (e.error() != KvError.UNREADABLE) {
+                throw e;
+            }
+            TabletMeta now =
+                    directory.tabletsById(List.of(tablet.getTabletId())).get(tablet.getTabletId());
+            if (now == null
+                    || now.getVersion() == tablet.getVersion()
+                    || now.getRangeFirst() != tablet.getRangeFirst()
+                    || now.getRangeLast() != tablet.getRangeLast()) {
+                throw e;
+            }
+            return blobs.load(now);
+        }
+    }
+
     private void serveTablet(TabletMeta tablet, List<PendingRead> reads, List<PendingRead> moved) {
         List<PendingRead> owned = new ArrayList<>();
         for (PendingRead read : reads) {
@@ -126,7 +150,7 @@ final class TabletReader {
         }
         TabletContents contents;
         try {
-            contents = blobs.load(tablet);
+            contents = loadCurrent(tablet);
         } catch (RuntimeException e) {
             KvException failure = KvException.of(e);
             owned.forEach(read -> read.answer().completeExceptionally(failure));

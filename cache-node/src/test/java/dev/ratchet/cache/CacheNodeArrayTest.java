@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.client.proto.RebuildSlotRequest;
 import dev.ratchet.client.proto.RebuildStatus;
 import dev.ratchet.client.proto.SlotStatus;
 import dev.ratchet.client.proto.StatusRequest;
 import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.TestHooks;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -54,11 +53,24 @@ class CacheNodeArrayTest {
     void deadSectorServer_isMarkedDead_thenRebuiltOntoAFreshServer() throws Exception {
         try (CacheCluster cluster = CacheCluster.start()) {
             CacheNode node = cluster.startCache();
+            CacheNode other = cluster.startCache();
             KvServiceGrpc.KvServiceBlockingStub kv = cluster.stub(node).withDeadlineAfter(60, TimeUnit.SECONDS);
+            KvServiceGrpc.KvServiceBlockingStub kvOther = cluster.stub(other);
             for (int i = 0; i < KEYS; i++) {
                 put(kv, bytes("key-" + i), "before-" + i);
             }
             cluster.sectors.get(1).close();
+            // A slot that is not DEAD cannot be rebuilt.
+            CacheNodeKvTest.assertError(
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            io.grpc.StatusRuntimeException.class,
+                            () -> kv.rebuildSlot(RebuildSlotRequest.newBuilder()
+                                    .setSlotIndex(3)
+                                    .setNodeId("ab".repeat(32))
+                                    .setAddress("127.0.0.1:1")
+                                    .build())),
+                    io.grpc.Status.Code.INVALID_ARGUMENT,
+                    "MALFORMED_REQUEST");
 
             // Writes and reads go on; the dead server is reported and the array runs degraded.
             for (int i = 0; i < KEYS; i++) {
@@ -76,13 +88,16 @@ class CacheNodeArrayTest {
             });
 
             SectorServer replacement = cluster.startSector();
-            List<RebuildStatus> progress = new CopyOnWriteArrayList<>();
-            RebuildStatus done = node.rebuild(
-                            1, replacement.nodeId(), CacheCluster.HOST + ":" + replacement.port(), progress::add)
-                    .get(120, TimeUnit.SECONDS);
+            // Through the admin RPC (role client), as the operator tool does; CacheNode.rebuild is the same.
+            RebuildStatus done = kv.withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .rebuildSlot(RebuildSlotRequest.newBuilder()
+                            .setSlotIndex(1)
+                            .setNodeId(replacement.nodeId())
+                            .setAddress(CacheCluster.HOST + ":" + replacement.port())
+                            .build())
+                    .getRebuild();
             assertEquals(done.getStripesTotal(), done.getStripesDone());
             assertTrue(done.getStripesTotal() > 0);
-            assertFalse(progress.isEmpty());
 
             StatusResponse status = kv.status(StatusRequest.getDefaultInstance());
             assertFalse(status.getDegraded(), status.toString());
@@ -90,6 +105,13 @@ class CacheNodeArrayTest {
                 assertEquals("LIVE", slot.getState());
             }
             assertEquals(replacement.nodeId(), status.getSlots(1).getNodeId());
+            // The other node follows: it applied the death, then adopts the new server.
+            CacheCluster.awaitUntil(
+                    "the other node adopts the rebuilt slot",
+                    () -> !kvOther.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .status(StatusRequest.getDefaultInstance())
+                            .getDegraded());
+            put(kvOther, bytes("key-after"), "after");
 
             // With two other servers gone, reads need the rebuilt slot's shards.
             cluster.sectors.get(0).close();
