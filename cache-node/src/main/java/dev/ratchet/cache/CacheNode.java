@@ -76,6 +76,18 @@ import org.slf4j.LoggerFactory;
  *          -> DeregisterCacheNode -> push the smaller writer set -> close the array and client
  * </pre>
  *
+ * <h2>Threads</h2>
+ *
+ * <p>gRPC's threads only check a request and queue it; they never wait. A fixed pool of {@value
+ * ServingLimits#WORKER_THREADS} workers runs tablet flushes (at most one per tablet), read batches
+ * (one at a time), trim rounds (one at a time), maintenance, status answers and rebuilds; they
+ * block on the tablet store and on the array's futures, which complete on the array's own codec
+ * and timer threads, so workers never wait for each other. One timer thread starts lingering
+ * batches and the once-a-second maintenance. Locks guard only in-memory state, with two
+ * deliberate exceptions that hold a lock across one Raft command: the stripe pool while it
+ * reserves (concurrent takers would each reserve otherwise) and the slot watch while it reports a
+ * death (two reports of one server must not race for the same death-record version).
+ *
  * <p>Nothing it holds needs to survive it: a crashed cache node leaves at most reserved stripes
  * (released when it is deregistered) and stripes pending trim (any other node trims them).
  *
@@ -204,6 +216,7 @@ public final class CacheNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        trimmer.stop();
         try {
             pool.releaseAll();
             directory.submit(directory
@@ -345,7 +358,7 @@ public final class CacheNode implements AutoCloseable {
             return this;
         }
 
-        /** Sets the plaintext size past which a tablet is split. */
+        /** Sets the size of a tablet's entries (its plaintext without the idempotency window) past which it is split. */
         public Builder splitPlaintextBytes(long bytes) {
             if (bytes < 1024) {
                 throw new IllegalArgumentException("splitPlaintextBytes < 1024: " + bytes);
@@ -428,14 +441,14 @@ public final class CacheNode implements AutoCloseable {
             parts.writerSets.pushCurrent();
             parts.directory.refreshDataKeys();
             parts.directory.refreshRing();
-            parts.pool = new StripePool(parts.directory);
+            parts.pool = new StripePool(parts.directory, parts.workers);
             TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
             TabletBlobs blobs =
                     new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
             parts.trimmer = new Trimmer(parts.directory, parts.array, parts.workers);
             splitter.attach(blobs, parts.trimmer);
-            parts.writer = new TabletWriter(
-                    parts.directory, blobs, parts.trimmer, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
+            parts.writer =
+                    new TabletWriter(parts.directory, blobs, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
             TabletReader reader = new TabletReader(parts.directory, blobs, parts.workers);
             parts.rebuilds = new Rebuilds(
                     parts.directory,
@@ -455,6 +468,7 @@ public final class CacheNode implements AutoCloseable {
                     reader,
                     () -> StatusReport.topology(directory),
                     () -> StatusReport.status(directory, storeClient, peers, array, rebuilds),
+                    rebuilds,
                     parts.workers,
                     inFlightRequestsMax);
             parts.server = serve(parts.endpoint);
@@ -517,7 +531,8 @@ public final class CacheNode implements AutoCloseable {
                     .build();
             return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                     .sslContext(AttestedTls.grpcServerContext(new AttestedKeyManager(identity), trust))
-                    .addService(ServerInterceptors.intercept(endpoint, new AttestedPeerInterceptor()))
+                    .addService(ServerInterceptors.intercept(
+                            MalformedRequests.lenient(endpoint.bindService()), new AttestedPeerInterceptor()))
                     .build()
                     .start();
         }

@@ -14,6 +14,8 @@ import dev.ratchet.client.proto.KvError;
 import dev.ratchet.client.proto.KvServiceGrpc;
 import dev.ratchet.client.proto.PutRequest;
 import dev.ratchet.client.proto.PutResponse;
+import dev.ratchet.client.proto.RebuildSlotRequest;
+import dev.ratchet.client.proto.RebuildSlotResponse;
 import dev.ratchet.client.proto.StatusRequest;
 import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.client.proto.TopologyRequest;
@@ -36,6 +38,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     private final TabletReader reader;
     private final Supplier<TopologyResponse> topology;
     private final Supplier<StatusResponse> status;
+    private final Rebuilds rebuilds;
     private final Executor workers;
     private final Semaphore inFlight;
     private final int inFlightMax;
@@ -46,12 +49,14 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
             TabletReader reader,
             Supplier<TopologyResponse> topology,
             Supplier<StatusResponse> status,
+            Rebuilds rebuilds,
             Executor workers,
             int inFlightMax) {
         this.writer = Objects.requireNonNull(writer, "writer");
         this.reader = Objects.requireNonNull(reader, "reader");
         this.topology = Objects.requireNonNull(topology, "topology");
         this.status = Objects.requireNonNull(status, "status");
+        this.rebuilds = Objects.requireNonNull(rebuilds, "rebuilds");
         this.workers = Objects.requireNonNull(workers, "workers");
         this.inFlight = new Semaphore(inFlightMax);
         this.inFlightMax = inFlightMax;
@@ -133,6 +138,34 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
         run(observer, () -> CompletableFuture.supplyAsync(status, workers), Function.identity());
+    }
+
+    /**
+     * The admin rebuild. Role client is the operator tool (clients and operators attest the same
+     * role; a deployment that must tell them apart gives operators their own measurement).
+     */
+    @Override
+    public void rebuildSlot(RebuildSlotRequest request, StreamObserver<RebuildSlotResponse> observer) {
+        run(
+                observer,
+                () -> {
+                    if (!request.getNodeId().matches("[0-9a-f]{64}")) {
+                        throw new KvException(KvError.MALFORMED_REQUEST, "node_id must be 64 lowercase hex characters");
+                    }
+                    if (request.getAddress().lastIndexOf(':') <= 0) {
+                        throw new KvException(KvError.MALFORMED_REQUEST, "address must be HOST:PORT");
+                    }
+                    return rebuilds.start(request.getSlotIndex(), request.getNodeId(), request.getAddress(), step -> {})
+                            .exceptionally(failure -> {
+                                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                                if (cause instanceof IllegalArgumentException
+                                        || cause instanceof IllegalStateException) {
+                                    throw new KvException(KvError.MALFORMED_REQUEST, cause.getMessage(), cause);
+                                }
+                                throw new KvException(KvError.NOT_SERVING, "the rebuild failed: " + cause, cause);
+                            });
+                },
+                done -> RebuildSlotResponse.newBuilder().setRebuild(done).build());
     }
 
     /** Checks the caller and the bound, starts the call, and answers when its future completes. */

@@ -64,14 +64,15 @@ final class ServingLimits {
     static final int STRIPES_PER_TABLET_MAX = 1024;
 
     /**
-     * Default plaintext size past which a tablet is split: 256 KiB. Every write rewrites its whole
+     * Default size of a tablet's entries (keys, values, versions; not its idempotency window,
+     * which both halves inherit) past which it is split: 256 KiB. Every write rewrites its whole
      * tablet, so write amplification is the tablet size; 256 KiB is 16 stripes at k = 4, still one
      * round of device calls.
      */
     static final long SPLIT_PLAINTEXT_BYTES_DEFAULT = 256 * 1024;
 
     /**
-     * Plaintext size below which two adjacent tablets may be merged: a quarter of the split
+     * Entry size below which two adjacent tablets may be merged: a quarter of the split
      * threshold, so a merged tablet is far from splitting again (no flapping).
      */
     static final int MERGE_FRACTION = 4;

@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,19 +25,26 @@ import org.slf4j.LoggerFactory;
  * Stripes of a commit whose outcome is unknown are never given back (the commit may have taken
  * them); they stay reserved until this node deregisters, when the store sends them to trim.
  *
- * <p>Thread-safe; reservations happen under the pool's lock, so concurrent takers wait for one
+ * <p>When fewer than {@link #LOW_WATER_STRIPES} are left after a take, a reservation runs in the
+ * background. Thread-safe; reservations happen under the pool's lock, so concurrent takers wait for one
  * Raft commit instead of each reserving.
  */
 final class StripePool {
     private static final Logger log = LoggerFactory.getLogger(StripePool.class);
 
+    /** Free stripes below which a background reservation tops the pool up: half a chunk. */
+    static final int LOW_WATER_STRIPES = ServingLimits.RESERVE_CHUNK_STRIPES / 2;
+
     private final TabletDirectory directory;
+    private final Executor executor;
+    private final AtomicBoolean toppingUp = new AtomicBoolean();
 
     /** Reserved stripes not in use. Guarded by {@code this}. */
     private final ArrayDeque<Long> free = new ArrayDeque<>();
 
-    StripePool(TabletDirectory directory) {
+    StripePool(TabletDirectory directory, Executor executor) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.executor = Objects.requireNonNull(executor, "executor");
     }
 
     /**
@@ -54,7 +63,25 @@ final class StripePool {
         for (int i = 0; i < count; i++) {
             taken[i] = free.removeFirst();
         }
+        if (free.size() < LOW_WATER_STRIPES && toppingUp.compareAndSet(false, true)) {
+            // Replenish off the write path, so the next flush rarely waits for a reservation.
+            executor.execute(this::topUp);
+        }
         return taken;
+    }
+
+    private void topUp() {
+        try {
+            synchronized (this) {
+                if (free.size() < LOW_WATER_STRIPES) {
+                    reserve(ServingLimits.RESERVE_CHUNK_STRIPES);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("topping up the stripe pool failed; the next write reserves itself: {}", e.getMessage());
+        } finally {
+            toppingUp.set(false);
+        }
     }
 
     /** Returns stripes taken but not committed, for reuse. */

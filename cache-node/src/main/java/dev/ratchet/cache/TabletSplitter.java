@@ -32,6 +32,8 @@ final class TabletSplitter {
 
     private volatile Trimmer trimmer;
 
+    private volatile TabletMerger merger;
+
     TabletSplitter(TabletDirectory directory, long splitPlaintextBytes) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.splitPlaintextBytes = splitPlaintextBytes;
@@ -40,24 +42,46 @@ final class TabletSplitter {
     void attach(TabletBlobs tabletBlobs, Trimmer tabletTrimmer) {
         this.blobs = Objects.requireNonNull(tabletBlobs, "tabletBlobs");
         this.trimmer = Objects.requireNonNull(tabletTrimmer, "tabletTrimmer");
+        this.merger = new TabletMerger(
+                directory, tabletBlobs, tabletTrimmer, splitPlaintextBytes / ServingLimits.MERGE_FRACTION);
     }
 
-    /** Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold. */
-    void maybeSplit(TabletMeta tablet, TabletContents contents) {
-        if (contents.plaintextBytes() <= splitPlaintextBytes) {
-            return;
+    /**
+     * Splits {@code tablet} (just committed with {@code contents}) if it is over the threshold,
+     * or merges it with its right neighbour if both are small.
+     *
+     * @return whether the tablet changed shape (its metadata is no longer what was committed)
+     */
+    boolean maybeSplit(TabletMeta tablet, TabletContents contents) {
+        if (entryBytes(contents) <= splitPlaintextBytes) {
+            TabletMerger tabletMerger = merger;
+            return tabletMerger != null && tabletMerger.maybeMerge(tablet, contents);
         }
         try {
-            split(tablet, contents);
+            return split(tablet, contents);
         } catch (RuntimeException e) {
             log.warn("splitting tablet {} failed; the next commit retries: {}", tablet.getTabletId(), e.getMessage());
+            return false;
         }
     }
 
-    private void split(TabletMeta tablet, TabletContents contents) {
+    /**
+     * Returns the bytes of a tablet's entries, without its idempotency window: what splitting
+     * divides. Both halves of a split inherit the whole window, so a threshold on the whole
+     * plaintext would split small tablets over and over once the window is large.
+     */
+    static long entryBytes(TabletContents contents) {
+        long bytes = 0;
+        for (var entry : contents.entries()) {
+            bytes += entry.getSerializedSize();
+        }
+        return bytes;
+    }
+
+    private boolean split(TabletMeta tablet, TabletContents contents) {
         OptionalLong position = contents.splitPosition(tablet.getRangeFirst(), tablet.getRangeLast());
         if (position.isEmpty()) {
-            return; // every key at one ring position: no split can separate them
+            return false; // every key at one ring position: no split can separate them
         }
         long rightId = directory.cluster().getNextTabletId();
         TabletContents[] halves = contents.splitAt(position.getAsLong(), rightId);
@@ -86,7 +110,7 @@ final class TabletSplitter {
             blobs.giveBack(left);
             blobs.giveBack(right);
             log.info("split of tablet {} not taken: {} {}", tablet.getTabletId(), split.getStatus(), split.getDetail());
-            return;
+            return false;
         }
         blobs.remember(tablet.getTabletId(), leftVersion, halves[0]);
         blobs.remember(rightId, 1, halves[1]);
@@ -98,6 +122,6 @@ final class TabletSplitter {
                 leftVersion,
                 rightId);
         directory.refreshRing();
-        trimmer.kick();
+        return true;
     }
 }

@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
  * <h2>A flush</h2>
  *
  * <ol>
- *   <li>Read the tablet's current metadata (a linearizable query issued after every op of the
- *       batch arrived). Ops whose key the tablet no longer owns (another node split or merged it)
- *       are routed again by a fresh ring.
+ *   <li>Take the tablet's version: the one this node committed last if it has one (the commit's
+ *       version check confirms it), else a linearizable query. Ops whose key the tablet no longer
+ *       owns (another node split or merged it) are routed again by a fresh ring.
  *   <li>Load the tablet at that version, apply the ops in order ({@link TabletBatch}).
- *   <li>Nothing changed (replays, failed compare-and-sets): answer now; the version read was
- *       current when the query ran, which is after each op arrived, so the answers linearize there.
+ *   <li>Nothing changed (replays, failed compare-and-sets): there is no commit to confirm the
+ *       version, so it is confirmed by a linearizable query issued after each op arrived (and the
+ *       ops applied again if it moved), and the answers linearize at that query.
  *   <li>Otherwise seal and write the next version to fresh stripes and commit {@code v -> v + 1}.
  *       Only a committed version is answered. On a version conflict (another cache node won), the
  *       stripes are reused and the same ops are applied again to the new version, so every
@@ -49,12 +50,14 @@ final class TabletWriter {
 
     private final TabletDirectory directory;
     private final TabletBlobs blobs;
-    private final Trimmer trimmer;
     private final TabletSplitter splitter;
     private final Executor workers;
     private final ScheduledExecutorService timer;
     private final int queueDepthMax;
     private final Map<Long, TabletQueue> queues = new ConcurrentHashMap<>();
+
+    /** The last version of each tablet this node committed or queried; may be stale. */
+    private final Map<Long, TabletMeta> known = new ConcurrentHashMap<>();
 
     /** One op waiting for its batch, and the future its answer completes. */
     record PendingWrite(KvOp op, long position, long bytes, CompletableFuture<OpOutcome> answer) {}
@@ -77,14 +80,12 @@ final class TabletWriter {
     TabletWriter(
             TabletDirectory directory,
             TabletBlobs blobs,
-            Trimmer trimmer,
             TabletSplitter splitter,
             Executor workers,
             ScheduledExecutorService timer,
             int queueDepthMax) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.blobs = Objects.requireNonNull(blobs, "blobs");
-        this.trimmer = Objects.requireNonNull(trimmer, "trimmer");
         this.splitter = Objects.requireNonNull(splitter, "splitter");
         this.workers = Objects.requireNonNull(workers, "workers");
         this.timer = Objects.requireNonNull(timer, "timer");
@@ -181,8 +182,15 @@ final class TabletWriter {
 
     private void flushBatch(long tabletId, List<PendingWrite> batch) {
         List<PendingWrite> ops = batch;
+        // The version this node committed last is usually still current: apply on it and let the
+        // commit's version check confirm it, saving a query per flush. A batch that changes
+        // nothing has no commit to confirm it, so it is answered only on a queried version.
+        TabletMeta tablet = known.get(tabletId);
+        boolean queried = tablet == null;
+        if (queried) {
+            tablet = query(tabletId);
+        }
         for (int attempt = 1; attempt <= ServingLimits.CONFLICT_RETRIES_MAX; attempt++) {
-            TabletMeta tablet = directory.tabletsById(List.of(tabletId)).get(tabletId);
             ops = keepOwned(tablet, ops);
             if (ops.isEmpty()) {
                 return;
@@ -193,6 +201,8 @@ final class TabletWriter {
             } catch (KvException e) {
                 // A version superseded since the query may already be trimmed: try the new one.
                 if (e.error() == KvError.UNREADABLE && superseded(tablet)) {
+                    tablet = query(tabletId);
+                    queried = true;
                     continue;
                 }
                 throw e;
@@ -200,6 +210,11 @@ final class TabletWriter {
             TabletBatch.Applied applied =
                     TabletBatch.apply(base, ops.stream().map(PendingWrite::op).toList());
             if (!applied.changed()) {
+                if (!queried) {
+                    tablet = query(tabletId);
+                    queried = true;
+                    continue;
+                }
                 answer(ops, applied.outcomes());
                 return;
             }
@@ -208,19 +223,21 @@ final class TabletWriter {
             CommitTabletsResult result = commit(tablet, blob);
             switch (result.getStatus()) {
                 case OK -> {
+                    TabletMeta committed =
+                            tablet.toBuilder().setVersion(next).setBlob(blob).build();
                     blobs.remember(tabletId, next, applied.next());
+                    known.put(tabletId, committed);
                     answer(ops, applied.outcomes());
-                    trimmer.kick();
-                    splitter.maybeSplit(
-                            tablet.toBuilder().setVersion(next).setBlob(blob).build(), applied.next());
+                    if (splitter.maybeSplit(committed, applied.next())) {
+                        known.remove(tabletId);
+                    }
                     return;
                 }
-                case VERSION_CONFLICT -> blobs.giveBack(blob);
+                case VERSION_CONFLICT, UNKNOWN_TABLET -> blobs.giveBack(blob);
                 case UNKNOWN_KEY_EPOCH -> {
                     blobs.giveBack(blob);
                     directory.refreshDataKeys();
                 }
-                case UNKNOWN_TABLET -> blobs.giveBack(blob);
                 case UNKNOWN_CACHE_NODE ->
                     throw new KvException(
                             KvError.NOT_SERVING, "this cache node is no longer registered with the tablet store");
@@ -234,11 +251,24 @@ final class TabletWriter {
                             KvError.NOT_SERVING, "commit refused: " + result.getStatus() + " " + result.getDetail());
                 }
             }
+            tablet = query(tabletId);
+            queried = true;
         }
         throw new KvException(
                 KvError.OVERLOADED,
                 "tablet " + tabletId + " changed under " + ServingLimits.CONFLICT_RETRIES_MAX
                         + " commits in a row; not applied");
+    }
+
+    /** Returns the tablet's current metadata (null if a merge retired it), and remembers it. */
+    private TabletMeta query(long tabletId) {
+        TabletMeta tablet = directory.tabletsById(List.of(tabletId)).get(tabletId);
+        if (tablet == null) {
+            known.remove(tabletId);
+        } else {
+            known.put(tabletId, tablet);
+        }
+        return tablet;
     }
 
     private boolean superseded(TabletMeta tablet) {

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * them so the store can hand them out again (key erasure: freed ciphertext does not linger).
  *
  * <p>It works from the store's list, not from its own memory, so any cache node finishes any
- * other's trims. Rounds run one at a time on the given executor, after each commit that freed
- * stripes and on a timer. While a rebuild runs, trims pause: the rebuild reads the stripes it was
+ * other's trims. Rounds run one at a time on the given executor, on the node's maintenance
+ * timer (once a second), not after every commit: a round costs an ArrayView query and a
+ * ConfirmTrimmed commit, which per commit would double the tablet store's load. While a rebuild runs, trims pause: the rebuild reads the stripes it was
  * given, and some of them may go to pending trim meanwhile.
  *
  * <p>Thread-safe.
@@ -36,6 +37,7 @@ final class Trimmer {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicInteger pauses = new AtomicInteger();
+    private volatile boolean stopped;
 
     Trimmer(TabletDirectory directory, SectorArray array, Executor executor) {
         this.directory = Objects.requireNonNull(directory, "directory");
@@ -61,9 +63,14 @@ final class Trimmer {
         kick();
     }
 
+    /** Stops every later round: the node is deregistering, and the store would refuse its confirmations. */
+    void stop() {
+        stopped = true;
+    }
+
     /** Runs one round now on the caller's thread; returns the stripes confirmed. */
     int roundNow() {
-        if (pauses.get() > 0) {
+        if (stopped || pauses.get() > 0) {
             return 0;
         }
         ArrayView view = directory.array();

@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.client.proto.RebuildSlotRequest;
 import dev.ratchet.client.proto.RebuildStatus;
 import dev.ratchet.client.proto.SlotStatus;
 import dev.ratchet.client.proto.StatusRequest;
 import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.TestHooks;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +60,17 @@ class CacheNodeArrayTest {
                 put(kv, bytes("key-" + i), "before-" + i);
             }
             cluster.sectors.get(1).close();
+            // A slot that is not DEAD cannot be rebuilt.
+            CacheNodeKvTest.assertError(
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            io.grpc.StatusRuntimeException.class,
+                            () -> kv.rebuildSlot(RebuildSlotRequest.newBuilder()
+                                    .setSlotIndex(3)
+                                    .setNodeId("ab".repeat(32))
+                                    .setAddress("127.0.0.1:1")
+                                    .build())),
+                    io.grpc.Status.Code.INVALID_ARGUMENT,
+                    "MALFORMED_REQUEST");
 
             // Writes and reads go on; the dead server is reported and the array runs degraded.
             for (int i = 0; i < KEYS; i++) {
@@ -78,13 +88,16 @@ class CacheNodeArrayTest {
             });
 
             SectorServer replacement = cluster.startSector();
-            List<RebuildStatus> progress = new CopyOnWriteArrayList<>();
-            RebuildStatus done = node.rebuild(
-                            1, replacement.nodeId(), CacheCluster.HOST + ":" + replacement.port(), progress::add)
-                    .get(120, TimeUnit.SECONDS);
+            // Through the admin RPC (role client), as the operator tool does; CacheNode.rebuild is the same.
+            RebuildStatus done = kv.withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .rebuildSlot(RebuildSlotRequest.newBuilder()
+                            .setSlotIndex(1)
+                            .setNodeId(replacement.nodeId())
+                            .setAddress(CacheCluster.HOST + ":" + replacement.port())
+                            .build())
+                    .getRebuild();
             assertEquals(done.getStripesTotal(), done.getStripesDone());
             assertTrue(done.getStripesTotal() > 0);
-            assertFalse(progress.isEmpty());
 
             StatusResponse status = kv.status(StatusRequest.getDefaultInstance());
             assertFalse(status.getDegraded(), status.toString());

@@ -25,8 +25,10 @@ import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.client.proto.TabletRange;
 import dev.ratchet.client.proto.TopologyRequest;
 import dev.ratchet.client.proto.TopologyResponse;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -264,6 +266,40 @@ class CacheNodeKvTest {
     }
 
     @Test
+    void bytesThatDoNotParse_areMalformedRequest() {
+        MethodDescriptor<byte[], byte[]> rawPut = KvServiceGrpc.getPutMethod().toBuilder(new RawBytes(), new RawBytes())
+                .build();
+        byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f};
+        StatusRuntimeException refused = assertThrows(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(
+                        cluster.channel(first, cluster.client),
+                        rawPut,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS),
+                        garbage));
+        assertError(refused, Status.Code.INVALID_ARGUMENT, "MALFORMED_REQUEST");
+        put(kv, bytes("after-garbage"), "fine");
+        assertEquals(bytes("fine"), get(kv, bytes("after-garbage")).getValue());
+    }
+
+    /** Passes bytes through unchanged. */
+    private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Test
     void aCallerOfAnotherRole_isRefusedWithWrongRole() {
         KvServiceGrpc.KvServiceBlockingStub asCache =
                 KvServiceGrpc.newBlockingStub(cluster.channel(first, cluster.ca.identity(Role.CACHE)));
@@ -332,6 +368,15 @@ class CacheNodeKvTest {
         assertFalse(status.getDegraded());
         assertTrue(status.getRegisteredCacheNodes() >= 2);
         assertEquals(topology.getTabletsCount(), status.getTabletsCount());
+    }
+
+    @Test
+    void close_deregistersTheNode() throws Exception {
+        int before = kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes();
+        CacheNode extra = cluster.startCache();
+        assertEquals(before + 1, kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes());
+        extra.close();
+        assertEquals(before, kv.status(StatusRequest.getDefaultInstance()).getRegisteredCacheNodes());
     }
 
     private static List<ByteString> keysInOneTablet(int count) {

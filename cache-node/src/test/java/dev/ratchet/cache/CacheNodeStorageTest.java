@@ -46,15 +46,15 @@ class CacheNodeStorageTest {
     }
 
     @Test
-    void tabletsPastTheThreshold_split_andEveryKeyStaysReadable() throws Exception {
-        int keys = 160;
+    void tabletsPastTheThreshold_split_smallNeighboursMerge_andEveryKeyStaysReadable() throws Exception {
+        int keys = 300;
         String padding = "x".repeat(100);
         for (int i = 0; i < keys; i++) {
             put(kv, bytes("split-" + i), padding + i);
         }
-        int tablets = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
-        assertTrue(tablets > CacheCluster.INITIAL_TABLETS, "tablets: " + tablets);
-        assertEquals(tablets, kv.status(StatusRequest.getDefaultInstance()).getTabletsCount());
+        int split = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
+        assertTrue(split > CacheCluster.INITIAL_TABLETS, "tablets after writes: " + split);
+        assertEquals(split, kv.status(StatusRequest.getDefaultInstance()).getTabletsCount());
 
         KvServiceGrpc.KvServiceBlockingStub fresh =
                 cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -62,11 +62,25 @@ class CacheNodeStorageTest {
             assertEquals(bytes(padding + i), get(kv, bytes("split-" + i)).getValue());
             assertEquals(bytes(padding + i), get(fresh, bytes("split-" + i)).getValue());
         }
-        // Writes after the split land in the new tablets.
-        for (int i = 0; i < keys; i += 7) {
-            put(fresh, bytes("split-" + i), "rewritten-" + i);
-            assertEquals(bytes("rewritten-" + i), get(kv, bytes("split-" + i)).getValue());
+
+        // Delete most keys: tablets shrink under a quarter of the threshold and merge pairwise.
+        for (int i = 0; i < keys; i++) {
+            if (i % 50 != 0) {
+                assertTrue(
+                        kv.delete(CacheNodeKvTest.delete(bytes("split-" + i))).getExisted());
+            }
         }
+        int merged = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
+        assertTrue(merged < split, "tablets after deletes: " + merged + ", before: " + split);
+        KvServiceGrpc.KvServiceBlockingStub another =
+                cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        for (int i = 0; i < keys; i++) {
+            boolean kept = i % 50 == 0;
+            assertEquals(kept, get(another, bytes("split-" + i)).getFound(), "split-" + i);
+            assertEquals(kept, get(fresh, bytes("split-" + i)).getFound(), "split-" + i);
+        }
+        put(another, bytes("split-1"), "back");
+        assertEquals(bytes("back"), get(kv, bytes("split-1")).getValue());
     }
 
     @Test

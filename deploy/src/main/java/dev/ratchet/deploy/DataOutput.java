@@ -58,7 +58,7 @@ final class DataOutput {
                     + Integer.toUnsignedString(tablet.getStripeCount()));
         }
         lines.add("array " + status.getDataShards() + "+" + status.getParityShards() + " degraded="
-                + (status.getDegraded() ? "YES" : "no") + " free-stripes="
+                + (status.getDegraded() ? "yes" : "no") + " free-stripes="
                 + Long.toUnsignedString(status.getFreeStripes())
                 + " death-record-version=" + Long.toUnsignedString(status.getDeathRecordVersion()));
         for (SlotStatus slot : status.getSlotsList()) {

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,13 @@ final class ProcessSupervisor implements AutoCloseable {
     private final Path logDirectory;
     private final Duration stopTimeout;
     private final Consumer<String> loud;
+    /**
+     * Where {@code setsid} lives on Linux: a child started through it runs in its own session, so a
+     * Ctrl-C at the terminal reaches only the supervisor, which then stops the children in order.
+     */
+    static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    private final List<String> launcher;
     // Guarded by this; in start order.
     private final List<Child> children = new ArrayList<>();
     // Guarded by this; once set, exits are expected and no longer reported.
@@ -60,11 +68,35 @@ final class ProcessSupervisor implements AutoCloseable {
             Path logDirectory,
             Duration stopTimeout,
             Consumer<String> loud) {
+        this(List.of(), javaAndClassPath, mainClass, logDirectory, stopTimeout, loud);
+    }
+
+    private ProcessSupervisor(
+            List<String> launcher,
+            List<String> javaAndClassPath,
+            String mainClass,
+            Path logDirectory,
+            Duration stopTimeout,
+            Consumer<String> loud) {
+        this.launcher = List.copyOf(launcher);
         this.javaAndClassPath = List.copyOf(javaAndClassPath);
         this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
         this.logDirectory = Objects.requireNonNull(logDirectory, "logDirectory");
         this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
         this.loud = Objects.requireNonNull(loud, "loud");
+    }
+
+    /**
+     * Returns a supervisor like this one whose children run in their own session ({@link #SETSID})
+     * where the system has it, so the terminal's Ctrl-C does not stop them behind the supervisor's
+     * back; elsewhere it returns this one.
+     */
+    ProcessSupervisor detachedFromTerminal() {
+        if (!Files.isExecutable(SETSID)) {
+            return this;
+        }
+        return new ProcessSupervisor(
+                List.of(SETSID.toString()), javaAndClassPath, mainClass, logDirectory, stopTimeout, loud);
     }
 
     /** Returns this JVM's java command and class path option, so children run the same build. */
@@ -132,7 +164,7 @@ final class ProcessSupervisor implements AutoCloseable {
         if (stopping) {
             throw new StartException("not starting " + name + ": the cluster is stopping", null);
         }
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(launcher);
         command.add(javaAndClassPath.get(0));
         command.addAll(jvmOptions);
         command.addAll(javaAndClassPath.subList(1, javaAndClassPath.size()));
@@ -198,10 +230,19 @@ final class ProcessSupervisor implements AutoCloseable {
      * the names of children that had to be killed. Idempotent.
      */
     List<String> stopAll() {
+        return stop(child -> true);
+    }
+
+    /**
+     * Stops the children {@code which} selects, as {@link #stopAll} does; from then on no exit is
+     * reported and nothing new starts. Lets a caller stop one tier before the next (cache nodes
+     * deregister from a tablet store that is still there).
+     */
+    List<String> stop(Predicate<Child> which) {
         List<Child> toStop;
         synchronized (this) {
             stopping = true;
-            toStop = new ArrayList<>(children);
+            toStop = new ArrayList<>(children.stream().filter(which).toList());
         }
         Collections.reverse(toStop);
         // Signal all first, so they stop in parallel; then wait for each.

@@ -1,11 +1,13 @@
 package dev.ratchet.deploy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.tls.AttestedKeyManager;
 import dev.ratchet.attestation.tls.AttestedTls;
 import dev.ratchet.attestation.tls.AttestedTrustManager;
 import dev.ratchet.attestation.tls.PeerExpectation;
+import dev.ratchet.sector.proto.AuthorizedWriterSet;
 import dev.ratchet.sector.proto.InstallAuthorityRequest;
 import dev.ratchet.sector.proto.InstallAuthorityResponse;
 import dev.ratchet.sector.proto.InstallAuthorizationRequest;
@@ -101,6 +103,10 @@ final class SectorClaim {
     private static void installWriters(
             SectorServiceGrpc.SectorServiceBlockingStub stub, String name, SignedWriterSet writers)
             throws ClaimException {
+        if (version(writers) == 0) {
+            // No cache node has registered yet: the server's empty set (v0) is already this one.
+            return;
+        }
         try {
             deadline(stub)
                     .installAuthorization(InstallAuthorizationRequest.newBuilder()
@@ -112,6 +118,14 @@ final class SectorClaim {
             if (!isError(e, SectorError.AUTHORIZATION_ROLLBACK)) {
                 throw new ClaimException(name + ": InstallAuthorization failed: " + e.getStatus(), e);
             }
+        }
+    }
+
+    private static long version(SignedWriterSet writers) throws ClaimException {
+        try {
+            return AuthorizedWriterSet.parseFrom(writers.getWriterSet()).getVersion();
+        } catch (InvalidProtocolBufferException e) {
+            throw new ClaimException("the tablet store's signed writer set does not parse", e);
         }
     }
 

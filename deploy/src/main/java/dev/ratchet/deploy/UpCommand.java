@@ -138,10 +138,15 @@ final class UpCommand implements Callable<Integer> {
         SimulatedCa.loadOrCreate(simulatedCaDirectory, Clock.systemUTC());
         long pid = ProcessHandle.current().pid();
         ProcessSupervisor supervisor = new ProcessSupervisor(
-                ProcessSupervisor.sameJava(), RatchetCli.class.getName(), runDirectory, STOP_TIMEOUT, message -> {
-                    err.println(message);
-                    err.flush();
-                });
+                        ProcessSupervisor.sameJava(),
+                        RatchetCli.class.getName(),
+                        runDirectory,
+                        STOP_TIMEOUT,
+                        message -> {
+                            err.println(message);
+                            err.flush();
+                        })
+                .detachedFromTerminal();
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable cleanUp = () -> cleanUp(supervisor, runDirectory, endpointsFile, pid, out);
         Runtime.getRuntime()
@@ -286,7 +291,10 @@ final class UpCommand implements Callable<Integer> {
         }
         out.println("stopping the cluster");
         out.flush();
-        List<String> killed = supervisor.stopAll();
+        // Cache nodes first: they release their stripes and deregister through the tablet store.
+        List<String> killed =
+                new ArrayList<>(supervisor.stop(child -> child.name().startsWith("cache-node-")));
+        killed.addAll(supervisor.stopAll());
         if (!killed.isEmpty()) {
             out.println("killed (did not stop within " + STOP_TIMEOUT.toSeconds() + " s): " + killed);
         }

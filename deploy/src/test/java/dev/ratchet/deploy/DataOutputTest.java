@@ -93,7 +93,7 @@ class DataOutputTest {
                         "  n2 127.0.0.1:7201 LEADER",
                         "tablets: 1",
                         "  tablet 1 version=4 keys=2 bytes=30 stripes=1",
-                        "array 2+1 degraded=YES free-stripes=100 death-record-version=1",
+                        "array 2+1 degraded=yes free-stripes=100 death-record-version=1",
                         "  slot 0 LIVE s0 127.0.0.1:7400",
                         "  slot 1 REBUILDING s1 127.0.0.1:7401",
                         "rebuild slot 1: 25/100 stripes (25%) 3.2 MB/s"),

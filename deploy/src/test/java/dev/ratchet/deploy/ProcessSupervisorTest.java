@@ -54,6 +54,20 @@ class ProcessSupervisorTest {
     }
 
     @Test
+    void detachedChild_isTheSameProcess_andStopsBySigterm() throws Exception {
+        supervisor = supervisor(Duration.ofSeconds(20)).detachedFromTerminal();
+        ProcessSupervisor.Child child = supervisor.start("g", List.of(), ready("127.0.0.1:2", "def"), READY);
+
+        assertEquals("def", supervisor.awaitReady(child, READY_TIMEOUT).group(2));
+        // setsid execs java in place, so the pid signalled is the JVM's own.
+        assertTrue(
+                child.process().info().command().orElse("").endsWith("java"),
+                child.process().info().toString());
+        assertEquals(List.of(), supervisor.stopAll());
+        assertFalse(child.process().isAlive());
+    }
+
+    @Test
     void childThatExitsBeforeReady_failsWithItsExitCodeAndStderr() throws Exception {
         supervisor = supervisor(Duration.ofSeconds(20));
         ProcessSupervisor.Child child = supervisor.start("b", List.of(), List.of("die", "3"), READY);

@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import dev.ratchet.sector.proto.InstallAuthorizationRequest;
+import dev.ratchet.sector.proto.SectorError;
 import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.WriterAuthority;
 import dev.ratchet.tablet.proto.SignedWriterSet;
@@ -42,6 +43,16 @@ class SectorClaimTest {
         SectorClaim.claim(operator, 0, server.nodeId(), "127.0.0.1:" + server.port(), writers(authority, 3));
 
         assertEquals(authority.publicKey(), server.authorityKey().orElseThrow());
+    }
+
+    @Test
+    void writerSetVersionZero_isNotSent() throws Exception {
+        SectorServer server = start(null);
+
+        SectorClaim.claim(operator, 0, server.nodeId(), "127.0.0.1:" + server.port(), writers(authority, 0));
+
+        assertEquals(authority.publicKey(), server.authorityKey().orElseThrow());
+        assertEquals(0, server.refusalCount(SectorError.AUTHORIZATION_ROLLBACK));
     }
 
     @Test

@@ -23,14 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code deploy/bin/ratchet up} as a real process without cache nodes: three tablet-store
- * processes, three unclaimed sector servers, bootstrap in the up process (which claims them), then
- * stops it with SIGTERM and checks that every child is gone and its directory deleted.
+ * Runs {@code deploy/bin/ratchet up} as a real process: three tablet-store processes, three
+ * unclaimed sector servers, bootstrap in the up process (which claims them), and cache nodes;
+ * drives it with the data commands through the endpoints file; then stops it with SIGTERM and
+ * checks that every child is gone and its files deleted.
  */
 class UpLauncherIT {
     private static final long READY_TIMEOUT_SECONDS = 240;
     private static final long STOP_TIMEOUT_SECONDS = 90;
-    private static final Pattern CHILD = Pattern.compile("  (tablet-store|sector) (\\S+) \\(pid (\\d+)\\)");
+    private static final long CLI_TIMEOUT_SECONDS = 120;
+    private static final Pattern CHILD = Pattern.compile("  (tablet-store|sector|cache-node) (\\S+) \\(pid (\\d+)\\)");
 
     @TempDir
     Path dir;
@@ -54,48 +56,136 @@ class UpLauncherIT {
 
     @Test
     void up_withoutCacheNodes_startsBootstrapsAndStopsCleanly() throws Exception {
-        Path home = dir.resolve("home");
-        Path run = dir.resolve("run");
+        List<String> lines = startUp("0");
+
+        String output = String.join("\n", lines);
+        assertEquals("ratchet up ready endpoints=", lines.get(lines.size() - 1), output);
+        assertTrue(output.startsWith("INSECURE: "), output);
+        assertEquals(3, count(lines, "  tablet-store ", " (pid "), output);
+        assertEquals(3, count(lines, "  sector ", " (pid "), output);
+        assertEquals(3, count(lines, "  sector ", " claimed slot="), output);
+        assertEquals(6, childPids.size(), output);
+        for (String name : List.of("tablet-store-0", "tablet-store-2", "sector-server-0", "sector-server-2")) {
+            assertTrue(Files.exists(run().resolve(name + ".out")), name);
+            assertTrue(Files.exists(run().resolve(name + ".err")), name);
+        }
+        assertFalse(Files.exists(LocalClusterEndpoints.file(home())), "no cache nodes: no endpoints file");
+
+        stopUpAndCheckCleanUp();
+    }
+
+    @Test
+    void up_thenPutGetCasDelStatus_throughTheCli() throws Exception {
+        List<String> lines = startUp("1");
+        String readyLine = lines.get(lines.size() - 1);
+        String endpoint = readyLine.substring("ratchet up ready endpoints=".length());
+        assertTrue(endpoint.matches("127\\.0\\.0\\.1:\\d+"), readyLine);
+        assertEquals(List.of(endpoint), LocalClusterEndpoints.read(LocalClusterEndpoints.file(home())));
+
+        assertEquals(new Cli(0, "version=1\n"), cli("put", "hello", "world"));
+        assertEquals(new Cli(0, "world\n"), cli("get", "hello"));
+        assertEquals(new Cli(0, "world\tversion=1\n"), cli("get", "hello", "-v"));
+        assertEquals(new Cli(0, "version=2\n"), cli("cas", "hello", "--expect-value", "world", "there"));
+        assertEquals(new Cli(1, "cas failed: current version=2\n"), cli("cas", "hello", "--expect-version", "1", "x"));
+        assertEquals(new Cli(0, "deleted\n"), cli("del", "hello"));
+        Cli missing = cli("get", "hello");
+        assertEquals(new Cli(1, ""), missing);
+        assertTrue(lastStderr.contains("not found"), lastStderr);
+        assertEquals(new Cli(1, ""), cli("del", "hello"));
+        assertEquals(new Cli(1, "cas failed: current absent\n"), cli("cas", "hello", "--expect-version", "2", "x"));
+        assertEquals(new Cli(0, "version=4\n"), cli("cas", "hello", "--expect-absent", "again"));
+        Cli status = cli("status");
+        assertEquals(0, status.exitCode(), lastStderr);
+        assertTrue(status.out().contains("raft members: 3\n"), status.out());
+        assertTrue(status.out().contains(" LEADER\n"), status.out());
+        assertTrue(status.out().contains("array 2+1 degraded=no "), status.out());
+        assertEquals(
+                3,
+                status.out()
+                        .lines()
+                        .filter(l -> l.matches("  slot \\d LIVE .*"))
+                        .count(),
+                status.out());
+
+        stopUpAndCheckCleanUp();
+        assertFalse(Files.exists(LocalClusterEndpoints.file(home())), "the endpoints file outlived up");
+        Cli afterStop = cli("get", "hello");
+        assertEquals(3, afterStop.exitCode(), lastStderr);
+        assertTrue(lastStderr.contains("error: no cluster"), lastStderr);
+    }
+
+    private record Cli(int exitCode, String out) {}
+
+    private String lastStderr = "";
+
+    private Path home() {
+        return dir.resolve("home");
+    }
+
+    private Path run() {
+        return dir.resolve("run");
+    }
+
+    /** Starts up with {@code cacheNodes} and returns its stdout lines up to the ready line. */
+    private List<String> startUp(String cacheNodes) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(
                         Path.of("bin", "ratchet").toAbsolutePath().toString(),
                         "up",
                         "--cache-nodes",
-                        "0",
+                        cacheNodes,
                         "--geometry",
                         "2+1",
                         "--stripes",
-                        "64",
+                        "256",
                         "--tablets",
                         "4",
                         "--dir",
-                        run.toString(),
+                        run().toString(),
                         "--sim-ca",
                         dir.resolve("ca").toString())
                 .redirectError(dir.resolve("up.stderr.txt").toFile());
-        builder.environment().put("RATCHET_HOME", home.toString());
+        builder.environment().put("RATCHET_HOME", home().toString());
         up = builder.start();
         List<String> lines = new CopyOnWriteArrayList<>();
         CompletableFuture<String> ready = readLines(up, lines);
-
         String readyLine = awaitReady(ready, lines);
-        assertEquals("ratchet up ready endpoints=", readyLine);
-        String output = String.join("\n", lines);
-        assertTrue(output.startsWith("INSECURE: "), output);
-        assertEquals(3, count(lines, "  tablet-store "), output);
-        assertEquals(3, count(lines, "  sector "), output);
-        assertEquals(6, childPids.size(), output);
-        for (String name : List.of("tablet-store-0", "tablet-store-2", "sector-server-0", "sector-server-2")) {
-            assertTrue(Files.exists(run.resolve(name + ".out")), name);
-            assertTrue(Files.exists(run.resolve(name + ".err")), name);
-        }
-        assertFalse(Files.exists(LocalClusterEndpoints.file(home)), "no cache nodes: no endpoints file");
+        List<String> upToReady = new ArrayList<>(lines);
+        return upToReady.subList(0, upToReady.indexOf(readyLine) + 1);
+    }
 
+    /** Runs a short-lived {@code ratchet} data command against the local cluster. */
+    private Cli cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of("bin", "ratchet").toAbsolutePath().toString());
+        command.addAll(List.of(args));
+        command.addAll(List.of("--sim-ca", dir.resolve("ca").toString()));
+        Path stderr = dir.resolve("cli.stderr.txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr.toFile());
+        builder.environment().put("RATCHET_HOME", home().toString());
+        Process process = builder.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!process.waitFor(CLI_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("ratchet " + String.join(" ", args) + " did not finish");
+        }
+        lastStderr = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertFalse(lastStderr.contains("\tat "), lastStderr);
+        return new Cli(process.exitValue(), out.get(CLI_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    }
+
+    private void stopUpAndCheckCleanUp() throws Exception {
         up.destroy();
         assertTrue(up.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS), "up did not stop on SIGTERM");
         for (long pid : childPids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "child " + pid + " lives on");
         }
-        assertFalse(Files.exists(run), "the run directory was not deleted");
+        assertFalse(Files.exists(run()), "the run directory was not deleted");
         String stderr = Files.readString(dir.resolve("up.stderr.txt"), StandardCharsets.UTF_8);
         assertFalse(stderr.contains("\tat "), stderr);
         assertFalse(stderr.contains("DIED"), stderr);
@@ -140,7 +230,9 @@ class UpLauncherIT {
         }
     }
 
-    private static long count(List<String> lines, String prefix) {
-        return lines.stream().filter(line -> line.startsWith(prefix)).count();
+    private static long count(List<String> lines, String prefix, String infix) {
+        return lines.stream()
+                .filter(line -> line.startsWith(prefix) && line.contains(infix))
+                .count();
     }
 }
