@@ -36,6 +36,9 @@ else
 fi
 mixes=(put get)
 value_size=256
+# Load before each measured window, the same for both systems: long enough for the JVMs' C2
+# compiler to finish the hot paths (a fresh `ratchet up` runs about half speed until it has).
+warmup=${VS_ETCD_WARMUP:-15}
 etcd_endpoints=http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
 
 # Everything this run makes lives under $work, on /dev/shm (RAM), and goes at exit.
@@ -141,7 +144,7 @@ run_bench() { # target mix clients endpoint...
     note "bench $mix target=$target clients=$clients ($seconds s)"
     local status=0
     RATCHET_HOME="$work/ratchet-home" run_waiting deploy/bin/ratchet bench --target "$target" --endpoints "$endpoints" \
-        --mix "$mix" --clients "$clients" --duration "$seconds" --value-size "$value_size" \
+        --mix "$mix" --clients "$clients" --duration "$seconds" --warmup "$warmup" --value-size "$value_size" \
         >"$log" 2>"$log.err" || status=$?
     grep -v '^#' "$log.err" | tail -5 >&2 || true
     local last

@@ -84,10 +84,11 @@ final class ServingLimits {
     static final int WRITE_ATTEMPTS_MAX = 4;
 
     /**
-     * Stripes reserved at once: 64 one-stripe tablet versions. A reservation is a Raft commit, so
-     * it is amortized; the store caps a node's reservations at two commits' worth.
+     * Stripes reserved at once: a dozen versions of a tablet near the split threshold (about 20
+     * stripes at k = 4). A reservation is a Raft commit, and takers wait for it when the pool runs
+     * dry, so it is amortized over many flushes; the store caps a node's reservations at 8192.
      */
-    static final int RESERVE_CHUNK_STRIPES = 64;
+    static final int RESERVE_CHUNK_STRIPES = 256;
 
     /** Consecutive unavailable calls after which a sector server is reported dead. */
     static final int UNAVAILABLE_STRIKES_MAX = 3;

@@ -76,8 +76,17 @@ final class TabletBlobs {
         return loaded;
     }
 
-    /** Remembers {@code contents} as tablet {@code tabletId} at {@code version} (just committed). */
+    /**
+     * Remembers {@code contents} as tablet {@code tabletId} at {@code version} (just committed) and
+     * forgets the version it replaced.
+     *
+     * <p>The superseded version must go: otherwise every commit leaves one dead entry behind, the
+     * cache fills with them, and Caffeine's frequency-based admission then turns away each new
+     * version (seen once) in favour of old ones (seen twice), so every flush read its tablet back
+     * from the array. That showed up as signature checks of sector reads in a put-only profile.
+     */
     void remember(long tabletId, long version, TabletContents contents) {
+        cache.invalidate(new TabletVersion(tabletId, version - 1));
         cache.put(new TabletVersion(tabletId, version), contents);
     }
 
