@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,9 +54,8 @@ class CacheNodeStorageTest {
         for (int i = 0; i < keys; i++) {
             put(kv, bytes("split-" + i), padding + i);
         }
-        int split = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
-        assertTrue(split > CacheCluster.INITIAL_TABLETS, "tablets after writes: " + split);
-        assertEquals(split, kv.status(StatusRequest.getDefaultInstance()).getTabletsCount());
+        // A split commits right after the put that crossed the threshold is answered: await it.
+        int split = settledTabletCount(count -> count > CacheCluster.INITIAL_TABLETS);
 
         KvServiceGrpc.KvServiceBlockingStub fresh =
                 cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -70,8 +71,7 @@ class CacheNodeStorageTest {
                         kv.delete(CacheNodeKvTest.delete(bytes("split-" + i))).getExisted());
             }
         }
-        int merged = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
-        assertTrue(merged < split, "tablets after deletes: " + merged + ", before: " + split);
+        int merged = settledTabletCount(count -> count < split);
         KvServiceGrpc.KvServiceBlockingStub another =
                 cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
         for (int i = 0; i < keys; i++) {
@@ -81,6 +81,26 @@ class CacheNodeStorageTest {
         }
         put(another, bytes("split-1"), "back");
         assertEquals(bytes("back"), get(kv, bytes("split-1")).getValue());
+    }
+
+    /**
+     * Returns the tablet count once it satisfies {@code wanted} and the ring and the status agree
+     * on it (no split or merge between the two reads), failing after 30 s.
+     */
+    private static int settledTabletCount(IntPredicate wanted) {
+        long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            int ring = kv.topology(TopologyRequest.getDefaultInstance()).getTabletsCount();
+            int status = kv.status(StatusRequest.getDefaultInstance()).getTabletsCount();
+            if (ring == status && wanted.test(ring)) {
+                return ring;
+            }
+            if (System.nanoTime() - deadlineNanos > 0) {
+                throw new AssertionError(
+                        "tablet count did not settle as expected: ring " + ring + ", status " + status);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     @Test
