@@ -161,6 +161,12 @@ final class ClientWorkload implements AutoCloseable {
     }
 
     @Override
+    public String toString() {
+        return "acknowledged puts=" + acknowledged.size() + ", compare-and-set successes=" + casSucceeded + ", unknown="
+                + casUnknown + ", failures=" + failureCounts();
+    }
+
+    @Override
     public void close() {
         stop.set(true);
         threads.shutdownNow();

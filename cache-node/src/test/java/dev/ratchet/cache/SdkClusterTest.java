@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import dev.ratchet.client.CasResult;
@@ -15,6 +16,11 @@ import dev.ratchet.client.Expectation;
 import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.RatchetException;
 import dev.ratchet.client.VersionedValue;
+import dev.ratchet.client.proto.CompareAndSetRequest;
+import dev.ratchet.client.proto.CompareAndSetResponse;
+import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.tablet.proto.Command;
+import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,14 +30,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole stack through the real client SDK on one healthy cluster with two cache nodes:
- * clients the cluster must refuse, and concurrent compare-and-set increments.
+ * clients the cluster must refuse, concurrent compare-and-set increments, and commits whose
+ * answer is lost (OUTCOME_UNKNOWN, settled exactly once by a retry with the same request id).
  */
 class SdkClusterTest {
     private static final int THREADS = 8;
@@ -141,6 +150,74 @@ class SdkClusterTest {
             assertTrue(refused.get() > 0, "the threads contended (some comparisons failed)");
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void commitAnswerLost_clientSeesOutcomeUnknown_andARetryWithTheSameIdAppliesOnce() throws Exception {
+        // One attempt only: the lost answer is what the client gets, and the write did land.
+        AtomicBoolean armed = new AtomicBoolean(true);
+        Predicate<Command> dropOneCommit = command -> command.hasCommitTablets() && armed.getAndSet(false);
+        first.dropCommandAnswersForTest(dropOneCommit);
+        second.dropCommandAnswersForTest(dropOneCommit);
+        try {
+            lostAnswers(armed);
+        } finally {
+            first.dropCommandAnswersForTest(command -> false);
+            second.dropCommandAnswersForTest(command -> false);
+        }
+    }
+
+    private static void lostAnswers(AtomicBoolean armed) {
+        try (RatchetClient once = cluster.sdk(first).maxAttempts(1).build()) {
+            RatchetException lost =
+                    assertThrows(RatchetException.class, () -> once.put(bytes("lost-answer"), bytes("landed")));
+            assertEquals(ErrorCode.OUTCOME_UNKNOWN, lost.code(), lost.getMessage());
+            assertTrue(lost.outcomeUnknown());
+            assertFalse(armed.get(), "the hook dropped the answer");
+            assertEquals("landed", text(once.get(bytes("lost-answer")).orElseThrow()));
+        }
+
+        // With retries, the SDK's second attempt (same request id, the other node) finds the
+        // recorded outcome: a success on the version it wrote, although the comparison no longer
+        // holds and a re-evaluation would fail.
+        try (RatchetClient client = cluster.sdk(first, second).build()) {
+            long created = client.put(bytes("lost-cas"), bytes("0"));
+            armed.set(true);
+            CasResult swapped = client.compareAndSet(bytes("lost-cas"), Expectation.version(created), bytes("1"));
+            assertFalse(armed.get(), "the hook dropped the answer");
+            assertTrue(swapped.succeeded(), swapped.toString());
+            VersionedValue stored = client.get(bytes("lost-cas")).orElseThrow();
+            assertEquals("1", text(stored));
+            assertEquals(swapped.version(), stored.version(), "applied once: no later version");
+            assertFalse(client.compareAndSet(bytes("lost-cas"), Expectation.version(created), bytes("2"))
+                    .succeeded());
+        }
+
+        // The same with the request id in the test's hands: first attempt on one node, the retries
+        // on both; every answer is the one recorded outcome.
+        ByteString key = ByteString.copyFromUtf8("lost-raw");
+        KvServiceGrpc.KvServiceBlockingStub kv = cluster.stub(first).withDeadlineAfter(60, TimeUnit.SECONDS);
+        KvServiceGrpc.KvServiceBlockingStub kv2 = cluster.stub(second).withDeadlineAfter(60, TimeUnit.SECONDS);
+        CompareAndSetRequest request = CompareAndSetRequest.newBuilder()
+                .setKey(key)
+                .setValue(ByteString.copyFromUtf8("raw"))
+                .setExpectAbsent(true)
+                .setRequestId(CacheCluster.requestId())
+                .build();
+        armed.set(true);
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> kv.compareAndSet(request));
+        assertTrue(
+                String.valueOf(unknown.getStatus().getDescription()).startsWith("OUTCOME_UNKNOWN"),
+                unknown.getStatus().toString());
+        CompareAndSetResponse retried = kv2.compareAndSet(request);
+        CompareAndSetResponse again = kv.compareAndSet(request);
+        assertTrue(retried.getSucceeded());
+        assertEquals(retried, again);
+        try (RatchetClient client = cluster.sdk(second).build()) {
+            VersionedValue stored = client.get(bytes("lost-raw")).orElseThrow();
+            assertEquals("raw", text(stored));
+            assertEquals(retried.getVersion(), stored.version());
         }
     }
 
