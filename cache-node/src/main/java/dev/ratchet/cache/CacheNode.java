@@ -244,11 +244,6 @@ public final class CacheNode implements AutoCloseable {
         return writer.waitingCount();
     }
 
-    /** Returns the client requests admitted and not yet answered (for tests). */
-    int requestsInFlight() {
-        return endpoint.inFlightCount();
-    }
-
     /**
      * Test hook: stops this node as a crash would. The server is shut down at once (calls in
      * flight fail, answered or not), flushes are interrupted wherever they are (a commit already

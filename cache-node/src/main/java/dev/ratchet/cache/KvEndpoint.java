@@ -62,11 +62,6 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
         this.inFlightMax = inFlightMax;
     }
 
-    /** Returns the requests admitted and not yet answered; for tests. */
-    int inFlightCount() {
-        return inFlightMax - inFlight.availablePermits();
-    }
-
     /** Refuses every later request with NOT_SERVING (the node is closing). */
     void stopServing() {
         serving = false;
