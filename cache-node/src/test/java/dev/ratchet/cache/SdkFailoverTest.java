@@ -10,6 +10,7 @@ import dev.ratchet.client.ErrorCode;
 import dev.ratchet.client.RatchetClient;
 import dev.ratchet.tablet.TabletStoreNode;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,7 +76,7 @@ class SdkFailoverTest {
     }
 
     @Test
-    void cacheNodeCrashed_withRequestsInFlight_clientsRetryOnTheOther_exactlyOnce() throws Exception {
+    void cacheNodeCrashedMidBatch_clientsRetryOnTheOtherNode_exactlyOnce() throws Exception {
         try (RatchetClient client = cluster.sdk(first, second).build();
                 ClientWorkload workload = new ClientWorkload(client, List.of("crash-a", "crash-b", "crash-c"), 6)) {
             workload.createCounters();
