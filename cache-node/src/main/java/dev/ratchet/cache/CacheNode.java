@@ -18,6 +18,7 @@ import dev.ratchet.tablet.Proposals;
 import dev.ratchet.tablet.TabletStoreClient;
 import dev.ratchet.tablet.TabletStoreNode;
 import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.DeregisterCacheNode;
 import dev.ratchet.tablet.proto.RegisterCacheNode;
 import dev.ratchet.tablet.proto.RegisterCacheNodeResult;
@@ -40,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
@@ -240,6 +242,41 @@ public final class CacheNode implements AutoCloseable {
     /** Returns the ops waiting in tablet queues (for tests). */
     int waitingWrites() {
         return writer.waitingCount();
+    }
+
+    /**
+     * Test hook: stops this node as a crash would. The server is shut down at once (calls in
+     * flight fail, answered or not), flushes are interrupted wherever they are (a commit already
+     * submitted may still land), and nothing is released: the node stays registered, its stripes
+     * stay reserved, and the writer set keeps it. A later {@link #close} does nothing.
+     */
+    void crashForTest() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        server.shutdownNow();
+        timer.shutdownNow();
+        trimmer.stop();
+        workers.shutdownNow();
+        array.close();
+        try {
+            storeClient.close();
+        } catch (IOException e) {
+            log.warn("closing the tablet-store client of a crashed node failed: {}", e.getMessage());
+        }
+        log.info("cache node {} crashed (test hook)", nodeId());
+    }
+
+    /**
+     * Test hook: from now on, drops the tablet store's answer to every command {@code which}
+     * accepts after the store applied it, so the ops it carried end OUTCOME_UNKNOWN although they
+     * took effect. {@code command -> false} turns it off.
+     */
+    void dropCommandAnswersForTest(Predicate<Command> which) {
+        directory.dropAnswersForTest(which);
     }
 
     /** Runs trim rounds until nothing is pending (for tests). */

@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,13 @@ final class TabletDirectory {
     private final TabletStoreClient client;
     private final Proposals proposals;
     private final String nodeId;
+
+    /**
+     * Test hook, off by default: the commands whose answer is dropped after the store applied
+     * them, as if the connection to the leader broke just then. Set only by tests through {@link
+     * CacheNode#dropCommandAnswersForTest}.
+     */
+    private volatile Predicate<Command> dropAnswer = command -> false;
 
     private volatile RingSnapshot ring;
     private volatile DataKeysView dataKeys;
@@ -170,7 +178,12 @@ final class TabletDirectory {
     Result submit(Command command) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.submit(command);
+                Result result = client.submit(command);
+                if (dropAnswer.test(command)) {
+                    throw new KvException(
+                            KvError.OUTCOME_UNKNOWN, "test hook: the answer to an applied command was dropped");
+                }
+                return result;
             } catch (RaftUnavailableException e) {
                 if (attempt >= 2 || e.outcome() == RaftUnavailableException.Outcome.NOT_APPLIED) {
                     KvError error = e.outcome() == RaftUnavailableException.Outcome.UNKNOWN
@@ -183,6 +196,11 @@ final class TabletDirectory {
                 throw new KvException(KvError.NOT_SERVING, "the tablet store refused the request: " + e, e);
             }
         }
+    }
+
+    /** Test hook: drops the answer to every applied command {@code which} accepts; see {@link #dropAnswer}. */
+    void dropAnswersForTest(Predicate<Command> which) {
+        dropAnswer = Objects.requireNonNull(which, "which");
     }
 
     /** Returns a command builder with a fresh request id. */

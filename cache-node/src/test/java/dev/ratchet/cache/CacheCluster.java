@@ -9,6 +9,7 @@ import dev.ratchet.attestation.tls.AttestedKeyManager;
 import dev.ratchet.attestation.tls.AttestedTls;
 import dev.ratchet.attestation.tls.AttestedTrustManager;
 import dev.ratchet.attestation.tls.PeerExpectation;
+import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.proto.KvServiceGrpc;
 import dev.ratchet.raft.RaftAdmin;
 import dev.ratchet.raft.RaftGroupClient;
@@ -41,6 +42,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -155,6 +157,32 @@ final class CacheCluster implements AutoCloseable {
         } catch (SSLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Returns a builder of the real client SDK for {@code nodes}: this cluster's client identity
+     * and verifier, short seeded backoff (10 ms doubling to 200 ms); the caller closes the client.
+     */
+    RatchetClient.Builder sdk(CacheNode... nodes) {
+        RatchetClient.Builder builder = RatchetClient.builder()
+                .identity(client)
+                .verifier(verifier)
+                .initialBackoff(Duration.ofMillis(10))
+                .maxBackoff(Duration.ofMillis(200))
+                .random(new Random(42));
+        for (CacheNode node : nodes) {
+            builder.endpoint(node.address());
+        }
+        return builder;
+    }
+
+    /** Returns the tablet-store node that is the Raft leader now, by a linearizable read. */
+    TabletStoreNode leaderStore() throws IOException {
+        String leader = storeClient().leader();
+        return stores.stream()
+                .filter(store -> store.nodeId().equals(leader))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("the leader " + leader + " is not in this cluster"));
     }
 
     /** Returns a tablet-store client for checks, closed with the fixture. */
