@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The README and the RatchetClient javadoc show exactly the code that {@link ReadmeExampleTest} runs. */
+/** The project README, the module README and the RatchetClient javadoc show exactly the code that {@link ReadmeExampleTest} runs. */
 class ReadmeSnippetTest {
     // Surefire runs tests in the module directory.
     private static final Path MODULE = Path.of("");
@@ -19,6 +19,15 @@ class ReadmeSnippetTest {
     @Test
     void readme_showsTheTestedExample() throws IOException {
         String readme = read("README.md");
+        int start = readme.indexOf("```java\n") + "```java\n".length();
+        int end = readme.indexOf("```", start);
+
+        assertEquals(testedExample(), readme.substring(start, end).strip());
+    }
+
+    @Test
+    void projectReadme_showsTheTestedExample() throws IOException {
+        String readme = read("../README.md");
         int start = readme.indexOf("```java\n") + "```java\n".length();
         int end = readme.indexOf("```", start);
 
