@@ -1,5 +1,7 @@
 package dev.ratchet.cache;
 
+import dev.ratchet.client.Limits;
+
 /**
  * Every bound the cache node applies, each with the reason for its value and the {@code KvError}
  * a request over it gets (DESIGN.md §8).
@@ -8,21 +10,21 @@ package dev.ratchet.cache;
  * CacheNode.Builder} settings; the others are fixed by the protocol or by the tablet store.
  */
 final class ServingLimits {
-    /** Bytes in a key (KEY_TOO_LARGE): the tablet store's key limit and the SDK's; keys sit in every tablet copy. */
-    static final int KEY_BYTES_MAX = 4096;
+    /** Bytes in a key (KEY_TOO_LARGE): the protocol's limit, which the SDK checks too; keys sit in every tablet copy. */
+    static final int KEY_BYTES_MAX = Limits.KEY_BYTES_MAX;
 
     /**
      * Bytes in a value (VALUE_TOO_LARGE): 1 MiB, the SDK's limit. A value travels in one gRPC
      * message (4 MiB default) and is rewritten with its whole tablet on every write, so large
      * values belong in a blob store with their digest stored here.
      */
-    static final int VALUE_BYTES_MAX = 1024 * 1024;
+    static final int VALUE_BYTES_MAX = Limits.VALUE_BYTES_MAX;
 
     /** Smallest request id (MALFORMED_REQUEST): 128 random bits make collisions negligible. */
     static final int REQUEST_ID_BYTES_MIN = 16;
 
     /** Largest request id (MALFORMED_REQUEST): the protocol's bound, room for a UUID or a hash. */
-    static final int REQUEST_ID_BYTES_MAX = 64;
+    static final int REQUEST_ID_BYTES_MAX = KvOp.REQUEST_ID_BYTES_MAX;
 
     /**
      * Default ops waiting per tablet (OVERLOADED beyond): sixteen full batches. A tablet flushes

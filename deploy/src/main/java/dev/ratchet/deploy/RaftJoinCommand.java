@@ -20,25 +20,17 @@ final class RaftJoinCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--via",
-            required = true,
-            paramLabel = "ID@HOST:S,C,A",
-            description = "A current member; repeat to try several.")
-    List<String> viaTexts;
-
     @Option(names = "--peer", required = true, paramLabel = "ID@HOST:S,C,A", description = "The fresh node.")
     String peerText;
 
     @Mixin
-    PlatformOptions platformOptions;
+    GroupAccess group;
 
     @Override
     public Integer call() throws IOException, AttestationException {
         CommandLine line = spec.commandLine();
-        List<RaftPeer> via = RaftCommand.peers(line, "--via", viaTexts);
         RaftPeer joiner = RaftCommand.peers(line, "--peer", List.of(peerText)).get(0);
-        RaftAdmin admin = RaftCommand.Operator.start(platformOptions).admin(via);
+        RaftAdmin admin = group.admin();
         admin.join(joiner);
         RaftMembershipOutput.print(line, "joined " + joiner.getId(), admin.members());
         return 0;

@@ -11,7 +11,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code ratchet raft members}: prints the group's members as a member reports them, one {@code
@@ -25,21 +24,13 @@ final class RaftMembersCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--via",
-            required = true,
-            paramLabel = "ID@HOST:S,C,A",
-            description = "A member to ask; repeat to try several.")
-    List<String> viaTexts;
-
     @Mixin
-    PlatformOptions platformOptions;
+    GroupAccess group;
 
     @Override
     public Integer call() throws IOException, AttestationException {
-        List<RaftPeer> via = RaftCommand.peers(spec.commandLine(), "--via", viaTexts);
-        RaftCommand.Operator operator = RaftCommand.Operator.start(platformOptions);
-        RaftAdmin admin = operator.admin(via);
+        RaftCommand.Operator operator = group.operator();
+        RaftAdmin admin = operator.admin(group.via());
         List<RaftPeer> members = admin.refresh();
         String leader;
         try (TabletStoreClient client = operator.client(members)) {

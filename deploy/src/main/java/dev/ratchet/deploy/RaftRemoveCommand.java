@@ -3,9 +3,7 @@ package dev.ratchet.deploy;
 import dev.ratchet.attestation.AttestationException;
 import dev.ratchet.raft.RaftAdmin;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.ratis.protocol.RaftPeer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,24 +18,16 @@ final class RaftRemoveCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--via",
-            required = true,
-            paramLabel = "ID@HOST:S,C,A",
-            description = "A live member; repeat to try several.")
-    List<String> viaTexts;
-
     @Option(names = "--node", required = true, paramLabel = "ID", description = "The node id to remove.")
     String nodeId;
 
     @Mixin
-    PlatformOptions platformOptions;
+    GroupAccess group;
 
     @Override
     public Integer call() throws IOException, AttestationException {
         CommandLine line = spec.commandLine();
-        List<RaftPeer> via = RaftCommand.peers(line, "--via", viaTexts);
-        RaftAdmin admin = RaftCommand.Operator.start(platformOptions).admin(via);
+        RaftAdmin admin = group.admin();
         try {
             admin.remove(nodeId);
         } catch (IllegalArgumentException e) {

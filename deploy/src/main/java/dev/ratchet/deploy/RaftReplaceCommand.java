@@ -23,13 +23,6 @@ final class RaftReplaceCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(
-            names = "--via",
-            required = true,
-            paramLabel = "ID@HOST:S,C,A",
-            description = "A live member; repeat to try several.")
-    List<String> viaTexts;
-
     @Option(names = "--dead", required = true, paramLabel = "ID", description = "The node id leaving the group.")
     String deadNodeId;
 
@@ -37,14 +30,13 @@ final class RaftReplaceCommand implements Callable<Integer> {
     String peerText;
 
     @Mixin
-    PlatformOptions platformOptions;
+    GroupAccess group;
 
     @Override
     public Integer call() throws IOException, AttestationException {
         CommandLine line = spec.commandLine();
-        List<RaftPeer> via = RaftCommand.peers(line, "--via", viaTexts);
         RaftPeer joiner = RaftCommand.peers(line, "--peer", List.of(peerText)).get(0);
-        RaftAdmin admin = RaftCommand.Operator.start(platformOptions).admin(via);
+        RaftAdmin admin = group.admin();
         try {
             admin.replace(deadNodeId, joiner);
         } catch (IllegalArgumentException e) {
