@@ -2,7 +2,9 @@ package dev.ratchet.deploy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,6 +45,8 @@ record LocalClusterPlan(
      * @param basePort the first port, or 0 to take each port from {@code freePort}
      * @throws IllegalArgumentException naming the bad option, for a usage error
      */
+    private static final int FREE_PORT_ATTEMPTS = 1_000;
+
     static LocalClusterPlan of(
             int nodes, String geometry, int cacheNodes, long stripes, int tablets, int basePort, IntSupplier freePort) {
         if (!NODE_COUNTS.contains(nodes)) {
@@ -73,8 +77,9 @@ record LocalClusterPlan(
                     + " (this cluster uses " + portCount + " ports from it), not " + basePort);
         }
         int[] ports = new int[portCount];
+        Set<Integer> taken = new HashSet<>();
         for (int i = 0; i < portCount; i++) {
-            ports[i] = basePort == 0 ? freePort.getAsInt() : basePort + i;
+            ports[i] = basePort == 0 ? distinctFreePort(freePort, taken) : basePort + i;
         }
         return new LocalClusterPlan(nodes, k, m, cacheNodes, stripes, tablets, ports);
     }
@@ -82,6 +87,20 @@ record LocalClusterPlan(
     /** Returns the K+M sector servers' count. */
     int sectorServers() {
         return dataShards + parityShards;
+    }
+
+    // A free port is free only until someone binds it, and nothing here binds before every port is
+    // chosen, so the supplier can hand out the same number twice; two children would then race
+    // for it and one would fail to start.
+    private static int distinctFreePort(IntSupplier freePort, Set<Integer> taken) {
+        for (int attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+            int port = freePort.getAsInt();
+            if (taken.add(port)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException(
+                "no " + (taken.size() + 1) + " distinct free ports found in " + FREE_PORT_ATTEMPTS + " attempts");
     }
 
     /** Returns the three ports of tablet-store {@code i} as {@code SERVER,CLIENT,ADMIN}. */

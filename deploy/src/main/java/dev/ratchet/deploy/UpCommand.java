@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -345,11 +346,25 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
+    // Ports below the ephemeral ranges of Linux (32768-60999) and macOS/Windows (49152-65535), so
+    // an outgoing connection of an earlier child cannot take a port a later child will listen on.
+    static final int FREE_PORT_FIRST = 20_000;
+    static final int FREE_PORT_LAST = 32_767;
+
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalClusterPlan.HOST))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port on " + LocalClusterPlan.HOST, e);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        IOException last = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = random.nextInt(FREE_PORT_FIRST, FREE_PORT_LAST + 1);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(LocalClusterPlan.HOST))) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                last = e;
+            }
         }
+        throw new UncheckedIOException(
+                "cannot find a free port on " + LocalClusterPlan.HOST + " in " + FREE_PORT_FIRST + ".."
+                        + FREE_PORT_LAST,
+                last);
     }
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,29 @@ class LocalClusterPlanTest {
         assertEquals(3 * 5 + 3 + 1, next.get() - 40_000);
         assertEquals("40012,40013,40014", plan.tabletStorePorts(4));
         assertEquals(40_018, plan.cachePort(0));
+    }
+
+    @Test
+    void basePortZero_neverHandsOutAPortTwice() {
+        // A supplier that probes by binding and releasing can return a port it returned before.
+        int[] answers = {41_000, 41_001, 41_000, 41_002, 41_001, 41_003};
+        AtomicInteger call = new AtomicInteger();
+
+        IntSupplier repeating = () -> {
+            int i = call.getAndIncrement();
+            return i < answers.length ? answers[i] : 41_100 + i;
+        };
+
+        LocalClusterPlan plan = LocalClusterPlan.of(3, "1+1", 0, 16, 4, 0, repeating);
+
+        Set<String> distinct = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            for (String port : plan.tabletStorePorts(i).split(",")) {
+                assertTrue(distinct.add(port), "port " + port + " handed out twice");
+            }
+        }
+        assertTrue(distinct.add(Integer.toString(plan.sectorPort(0))));
+        assertTrue(distinct.add(Integer.toString(plan.sectorPort(1))));
     }
 
     @Test
