@@ -5,9 +5,10 @@ import dev.ratchet.cache.proto.AppliedRequest;
 import dev.ratchet.cache.proto.Entry;
 import dev.ratchet.cache.proto.RecordedOutcome;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -69,32 +70,45 @@ final class TabletBatch {
         return new Applied(working.freeze(), outcomes, true);
     }
 
-    /** The mutable copy of a tablet that one batch works on; confined to the applying thread. */
+    /**
+     * The changes one batch makes to a tablet, over the unchanged base; confined to the applying
+     * thread.
+     *
+     * <p>A batch touches a few dozen keys of a tablet that may hold thousands, so the working state
+     * is an overlay: changed keys in a small sorted map, lookups falling through to the base's
+     * sorted entries, and one linear merge at the end. Copying the whole tablet into a map for
+     * every batch cost more than sealing it.
+     */
     private static final class Working {
-        private final long tabletId;
-        private final TreeMap<ByteString, Entry> entries =
-                new TreeMap<>(ByteString.unsignedLexicographicalComparator());
-        // Insertion order is apply order, so iteration is oldest first.
-        private final LinkedHashMap<ByteString, AppliedRequest> window = new LinkedHashMap<>();
+        // Marks a key the batch deleted; compared by identity.
+        private static final Entry DELETED = Entry.newBuilder().setVersion(-1).build();
+
+        private final TabletContents base;
+        private final TreeMap<ByteString, Entry> changes = new TreeMap<>(TabletContents.KEY_ORDER);
+        // Request id -> position in the window sequence: base records are 0..n-1 (oldest first),
+        // this batch's records follow. Positions below total - APPLIED_REQUESTS_MAX are evicted.
+        private final HashMap<ByteString, Integer> windowPositions;
+        private final List<AppliedRequest> recorded = new ArrayList<>();
+        private final int baseWindowSize;
         private long nextKeyVersion;
         private boolean changed;
 
         Working(TabletContents base) {
-            this.tabletId = base.tabletId();
+            this.base = base;
             this.nextKeyVersion = base.nextKeyVersion();
-            for (Entry entry : base.entries()) {
-                entries.put(entry.getKey(), entry);
-            }
-            for (AppliedRequest record : base.appliedRequests()) {
-                window.put(record.getRequestId(), record);
+            List<AppliedRequest> window = base.appliedRequests();
+            this.baseWindowSize = window.size();
+            this.windowPositions = new HashMap<>(window.size() * 2);
+            for (int i = 0; i < window.size(); i++) {
+                windowPositions.put(window.get(i).getRequestId(), i);
             }
         }
 
         OpOutcome apply(KvOp op) {
-            AppliedRequest recorded = window.get(op.requestId());
-            if (recorded != null) {
-                return recorded.getOpSha256().equals(op.sha256())
-                        ? replay(op, recorded.getOutcome())
+            AppliedRequest recordedBefore = liveRecord(op.requestId());
+            if (recordedBefore != null) {
+                return recordedBefore.getOpSha256().equals(op.sha256())
+                        ? replay(op, recordedBefore.getOutcome())
                         : OpOutcome.requestIdReusedOutcome();
             }
             switch (op.kind()) {
@@ -109,9 +123,23 @@ final class TabletBatch {
             throw new AssertionError(op.kind());
         }
 
+        private AppliedRequest liveRecord(ByteString requestId) {
+            Integer position = windowPositions.get(requestId);
+            if (position == null || position < firstLivePosition()) {
+                return null;
+            }
+            return position < baseWindowSize
+                    ? base.appliedRequests().get(position)
+                    : recorded.get(position - baseWindowSize);
+        }
+
+        private int firstLivePosition() {
+            return Math.max(0, baseWindowSize + recorded.size() - TabletContents.APPLIED_REQUESTS_MAX);
+        }
+
         private OpOutcome write(KvOp op) {
             long version = takeVersion();
-            entries.put(
+            changes.put(
                     op.key(),
                     Entry.newBuilder()
                             .setKey(op.key())
@@ -122,16 +150,27 @@ final class TabletBatch {
         }
 
         private OpOutcome delete(KvOp op) {
-            Entry removed = entries.remove(op.key());
+            Entry removed = currentEntry(op.key());
             if (removed == null) {
                 return OpOutcome.deletedAbsent();
             }
+            changes.put(op.key(), DELETED);
             takeVersion();
             return record(op, OpOutcome.deleted(removed.getVersion()));
         }
 
+        private Entry currentEntry(ByteString key) {
+            Entry change = changes.get(key);
+            if (change != null) {
+                return change == DELETED ? null : change;
+            }
+            List<Entry> entries = base.entries();
+            int index = TabletContents.indexOf(entries, key);
+            return index < 0 ? null : entries.get(index);
+        }
+
         private Optional<StoredValue> current(ByteString key) {
-            Entry entry = entries.get(key);
+            Entry entry = currentEntry(key);
             return entry == null
                     ? Optional.empty()
                     : Optional.of(new StoredValue(entry.getValue(), entry.getVersion()));
@@ -139,32 +178,26 @@ final class TabletBatch {
 
         private long takeVersion() {
             if (nextKeyVersion == Long.MAX_VALUE) {
-                throw new IllegalStateException("tablet " + tabletId + " ran out of key versions");
+                throw new IllegalStateException("tablet " + base.tabletId() + " ran out of key versions");
             }
             changed = true;
             return nextKeyVersion++;
         }
 
         private OpOutcome record(KvOp op, OpOutcome outcome) {
-            RecordedOutcome recorded = RecordedOutcome.newBuilder()
+            RecordedOutcome recordedOutcome = RecordedOutcome.newBuilder()
                     .setVersion(outcome.version())
                     .setExisted(outcome.existed())
                     .build();
-            AppliedRequest previous = window.put(
-                    op.requestId(),
-                    AppliedRequest.newBuilder()
-                            .setRequestId(op.requestId())
-                            .setOpSha256(op.sha256())
-                            .setOutcome(recorded)
-                            .build());
-            if (previous != null) {
+            if (liveRecord(op.requestId()) != null) {
                 throw new IllegalStateException("recorded a request id that was already in the window");
             }
-            if (window.size() > TabletContents.APPLIED_REQUESTS_MAX) {
-                Iterator<ByteString> oldest = window.keySet().iterator();
-                oldest.next();
-                oldest.remove();
-            }
+            windowPositions.put(op.requestId(), baseWindowSize + recorded.size());
+            recorded.add(AppliedRequest.newBuilder()
+                    .setRequestId(op.requestId())
+                    .setOpSha256(op.sha256())
+                    .setOutcome(recordedOutcome)
+                    .build());
             return outcome;
         }
 
@@ -181,7 +214,51 @@ final class TabletBatch {
         }
 
         TabletContents freeze() {
-            return TabletContents.of(tabletId, nextKeyVersion, entries.values(), window.values());
+            return TabletContents.of(base.tabletId(), nextKeyVersion, mergedEntries(), window());
+        }
+
+        // One pass over the base's sorted entries and the sorted changes.
+        private List<Entry> mergedEntries() {
+            List<Entry> entries = base.entries();
+            List<Entry> merged = new ArrayList<>(entries.size() + changes.size());
+            Iterator<Map.Entry<ByteString, Entry>> pending = changes.entrySet().iterator();
+            Map.Entry<ByteString, Entry> change = pending.hasNext() ? pending.next() : null;
+            for (Entry entry : entries) {
+                while (change != null && TabletContents.KEY_ORDER.compare(change.getKey(), entry.getKey()) < 0) {
+                    addUnlessDeleted(merged, change.getValue());
+                    change = pending.hasNext() ? pending.next() : null;
+                }
+                if (change != null && TabletContents.KEY_ORDER.compare(change.getKey(), entry.getKey()) == 0) {
+                    addUnlessDeleted(merged, change.getValue());
+                    change = pending.hasNext() ? pending.next() : null;
+                } else {
+                    merged.add(entry);
+                }
+            }
+            while (change != null) {
+                addUnlessDeleted(merged, change.getValue());
+                change = pending.hasNext() ? pending.next() : null;
+            }
+            return merged;
+        }
+
+        private static void addUnlessDeleted(List<Entry> merged, Entry entry) {
+            if (entry != DELETED) {
+                merged.add(entry);
+            }
+        }
+
+        // Oldest first, the newest APPLIED_REQUESTS_MAX of base ++ recorded.
+        private List<AppliedRequest> window() {
+            int first = firstLivePosition();
+            List<AppliedRequest> window = new ArrayList<>(baseWindowSize + recorded.size() - first);
+            if (first < baseWindowSize) {
+                window.addAll(base.appliedRequests().subList(first, baseWindowSize));
+                window.addAll(recorded);
+            } else {
+                window.addAll(recorded.subList(first - baseWindowSize, recorded.size()));
+            }
+            return window;
         }
     }
 }

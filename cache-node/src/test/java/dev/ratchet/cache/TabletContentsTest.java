@@ -307,4 +307,24 @@ class TabletContentsTest {
         assertFalse(tablet.keysWithin(lowest, highest - 1));
         assertTrue(TabletContents.empty(TABLET).keysWithin(5, 5));
     }
+
+    @Test
+    void keyOrderAgreesWithProtobufsUnsignedOrder() {
+        java.util.Random random = new java.util.Random(42);
+        java.util.Comparator<ByteString> reference = ByteString.unsignedLexicographicalComparator();
+        for (int i = 0; i < 20_000; i++) {
+            byte[] left = new byte[random.nextInt(6)];
+            random.nextBytes(left);
+            byte[] right = random.nextBoolean() ? Arrays.copyOf(left, random.nextInt(8)) : new byte[random.nextInt(6)];
+            if (right.length > 0 && random.nextInt(4) == 0) {
+                right[random.nextInt(right.length)] = (byte) random.nextInt(256);
+            }
+            ByteString a = ByteString.copyFrom(left);
+            ByteString b = ByteString.copyFrom(right);
+            assertEquals(
+                    Integer.signum(reference.compare(a, b)),
+                    Integer.signum(TabletContents.KEY_ORDER.compare(a, b)),
+                    () -> a + " vs " + b);
+        }
+    }
 }
