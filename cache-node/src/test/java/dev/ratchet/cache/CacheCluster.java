@@ -24,7 +24,12 @@ import dev.ratchet.tablet.proto.Policy;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.RoleMeasurements;
 import dev.ratchet.tablet.proto.SlotAssignment;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +48,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -133,6 +139,21 @@ final class CacheCluster implements AutoCloseable {
     /** Returns a blocking client stub (role client) to {@code node}. */
     KvServiceGrpc.KvServiceBlockingStub stub(CacheNode node) {
         return KvServiceGrpc.newBlockingStub(channel(node, client));
+    }
+
+    /**
+     * Returns an interceptor that gives every call its own deadline. A stub's {@code
+     * withDeadlineAfter} fixes one instant for every later call through it, so a stub reused by a
+     * long test on a loaded machine starts failing calls once that instant passes.
+     */
+    static ClientInterceptor deadlinePerCall(Duration timeout) {
+        return new ClientInterceptor() {
+            @Override
+            public <Q, A> ClientCall<Q, A> interceptCall(
+                    MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+                return next.newCall(method, options.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        };
     }
 
     /** Returns an async client stub (role client) to {@code node}. */

@@ -37,7 +37,7 @@ class CacheNodeStorageTest {
     static void start() throws Exception {
         cluster = CacheCluster.start();
         node = cluster.startCache(builder -> builder.splitPlaintextBytes(SPLIT_BYTES));
-        kv = cluster.stub(node).withDeadlineAfter(60, TimeUnit.SECONDS);
+        kv = cluster.stub(node).withInterceptors(CacheCluster.deadlinePerCall(CacheCluster.WAIT));
     }
 
     @AfterAll
@@ -58,7 +58,7 @@ class CacheNodeStorageTest {
         int split = settledTabletCount(count -> count > CacheCluster.INITIAL_TABLETS);
 
         KvServiceGrpc.KvServiceBlockingStub fresh =
-                cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
+                cluster.stub(cluster.startCache()).withInterceptors(CacheCluster.deadlinePerCall(CacheCluster.WAIT));
         for (int i = 0; i < keys; i++) {
             assertEquals(bytes(padding + i), get(kv, bytes("split-" + i)).getValue());
             assertEquals(bytes(padding + i), get(fresh, bytes("split-" + i)).getValue());
@@ -73,7 +73,7 @@ class CacheNodeStorageTest {
         }
         int merged = settledTabletCount(count -> count < split);
         KvServiceGrpc.KvServiceBlockingStub another =
-                cluster.stub(cluster.startCache()).withDeadlineAfter(60, TimeUnit.SECONDS);
+                cluster.stub(cluster.startCache()).withInterceptors(CacheCluster.deadlinePerCall(CacheCluster.WAIT));
         for (int i = 0; i < keys; i++) {
             boolean kept = i % 50 == 0;
             assertEquals(kept, get(another, bytes("split-" + i)).getFound(), "split-" + i);

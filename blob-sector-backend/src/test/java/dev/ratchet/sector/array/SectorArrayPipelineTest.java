@@ -48,8 +48,10 @@ class SectorArrayPipelineTest {
 
     @Test
     void read_ofManyStripesAroundHangingServers_staysWithinTheWindow() {
+        // The timeout is what a read waits for the hanging server; it must also be long enough for
+        // the healthy in-memory calls of the write on a loaded machine (50 ms was not).
         try (ArrayFixture fixture = new ArrayFixture(
-                8, 4, builder -> builder.stripesInFlightMax(WINDOW).callTimeoutMillis(50))) {
+                8, 4, builder -> builder.stripesInFlightMax(WINDOW).callTimeoutMillis(250))) {
             byte[] blob = fixture.randomBlob(STRIPES * 8 * SECTOR);
             StripeWrite written = fixture.write(0, blob);
             fixture.device(2).setFault(InMemorySectorDevice.Fault.HANG);
