@@ -567,7 +567,7 @@ public final class CacheNode implements AutoCloseable {
                     .clock(clock)
                     .build();
             return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                    .sslContext(AttestedTls.grpcServerContext(new AttestedKeyManager(identity), trust))
+                    .sslContext(AttestedTls.grpcApplicationServerContext(new AttestedKeyManager(identity), trust))
                     .addService(ServerInterceptors.intercept(
                             MalformedRequests.lenient(endpoint.bindService()), new AttestedPeerInterceptor()))
                     .build()

@@ -69,7 +69,7 @@ final class CacheNode implements AutoCloseable {
                 .expectation(PeerExpectation.any())
                 .build();
         ManagedChannel channel = NettyChannelBuilder.forAddress(address.host(), address.port())
-                .sslContext(AttestedTls.grpcClientContext(new AttestedKeyManager(self), trustManager))
+                .sslContext(AttestedTls.grpcApplicationClientContext(new AttestedKeyManager(self), trustManager))
                 .withOption(ChannelOption.TCP_NODELAY, true)
                 .keepAliveTime(KEEPALIVE_TIME.toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)

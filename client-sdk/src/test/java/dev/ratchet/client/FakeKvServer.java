@@ -88,7 +88,7 @@ public final class FakeKvServer implements AutoCloseable {
                 .clock(clock)
                 .build();
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .sslContext(AttestedTls.grpcServerContext(new AttestedKeyManager(identity), trust))
+                .sslContext(AttestedTls.grpcApplicationServerContext(new AttestedKeyManager(identity), trust))
                 .addService(ServerInterceptors.intercept(new Service(), new AttestedPeerInterceptor()))
                 .build()
                 .start();

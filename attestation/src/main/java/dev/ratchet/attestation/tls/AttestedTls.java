@@ -32,14 +32,13 @@ import javax.net.ssl.TrustManager;
  * must go through {@link #configure(SSLSocket)} or its siblings. The trust manager refuses any
  * other protocol it sees in the handshake session, so a forgotten call still fails closed.
  *
- * <p>gRPC uses the JDK provider on purpose, not Netty's bundled BoringSSL, which grpc picks by
- * default whenever the native library loads. Both call this trust manager (GrpcHandshakeTest
- * checks both) and both show it a handshake session that already reports TLSv1.3, so this is not
- * about correctness today but about having one answer: the provider no longer depends on what
- * the classpath happens to hold; the JSSE and gRPC links run the same TLS code, so one set of
- * tests and one audit cover both; the private key stays in the Java heap rather than being copied
- * into native memory; and no native library is unpacked to a temporary file and loaded at run
- * time. The cost is some handshake and bulk speed, which node-to-node links can afford.
+ * <p>gRPC links use Netty's bundled BoringSSL, named explicitly ({@link #GRPC_PROVIDER}), not
+ * whatever grpc finds on the classpath. An earlier choice was the JDK provider, for one TLS code
+ * base across JSSE and gRPC links, the key in the Java heap, and no native library unpacked at
+ * run time; the data path showed it cannot afford JSSE's per-byte cost, and Ratis's servers need
+ * BoringSSL anyway, so the native library (and its unpack directory, which inside a TEE must be
+ * protected memory) is already a requirement. Both providers call this trust manager and show it
+ * a session that reports TLSv1.3 (GrpcHandshakeTest checks both).
  */
 public final class AttestedTls {
     /** The only protocol Ratchet links speak. */
@@ -107,28 +106,74 @@ public final class AttestedTls {
 
     /**
      * Returns the Netty SSL context of a gRPC server: presents this node, requires an attested
-     * client certificate, TLS 1.3 only, JDK provider.
+     * client certificate, TLS 1.3 only, BoringSSL (see {@link #GRPC_PROVIDER}).
      *
-     * @throws SSLException if Netty cannot build the context
+     * @throws SSLException if Netty cannot build the context, or BoringSSL cannot load
      */
     public static SslContext grpcServerContext(AttestedKeyManager keyManager, AttestedTrustManager trustManager)
             throws SSLException {
-        return grpcServerContext(keyManager, trustManager, SslProvider.JDK);
+        return grpcServerContext(keyManager, trustManager, GRPC_PROVIDER);
     }
 
     /**
      * Returns the Netty SSL context of a gRPC channel: presents this node as a client
-     * certificate, trusts the server only through {@code trustManager}, TLS 1.3 only, JDK
-     * provider.
+     * certificate, trusts the server only through {@code trustManager}, TLS 1.3 only, BoringSSL
+     * (see {@link #GRPC_PROVIDER}).
      *
-     * @throws SSLException if Netty cannot build the context
+     * @throws SSLException if Netty cannot build the context, or BoringSSL cannot load
      */
     public static SslContext grpcClientContext(AttestedKeyManager keyManager, AttestedTrustManager trustManager)
             throws SSLException {
+        return grpcClientContext(keyManager, trustManager, GRPC_PROVIDER);
+    }
+
+    /**
+     * Returns the Netty SSL context of a gRPC channel in an application that embeds the client
+     * SDK: like {@link #grpcClientContext(AttestedKeyManager, AttestedTrustManager)}, but on the
+     * JDK's TLS, so applications need no native library. Pair it with {@link
+     * #grpcApplicationServerContext} on the server.
+     *
+     * @throws SSLException if Netty cannot build the context
+     */
+    public static SslContext grpcApplicationClientContext(
+            AttestedKeyManager keyManager, AttestedTrustManager trustManager) throws SSLException {
         return grpcClientContext(keyManager, trustManager, SslProvider.JDK);
     }
 
-    // The provider is a parameter only so tests can observe how another provider behaves.
+    /**
+     * Returns the Netty SSL context of a gRPC server that applications call (the cache node's
+     * client port): like {@link #grpcServerContext(AttestedKeyManager, AttestedTrustManager)}, but
+     * on the JDK's TLS. With a JDK engine at both ends, a server's refusal of the client's
+     * certificate reaches the client as an {@link javax.net.ssl.SSLHandshakeException}, which
+     * proves the request was never processed; BoringSSL's refusal arrives after the client's side
+     * of the TLS 1.3 handshake has completed, as a plain {@code SSLException}, and the SDK would
+     * then have to report a write as possibly applied. These links carry small requests, so the
+     * JDK's per-byte cost matters little here.
+     *
+     * @throws SSLException if Netty cannot build the context
+     */
+    public static SslContext grpcApplicationServerContext(
+            AttestedKeyManager keyManager, AttestedTrustManager trustManager) throws SSLException {
+        return grpcServerContext(keyManager, trustManager, SslProvider.JDK);
+    }
+
+    /**
+     * The TLS implementation of every grpc-java link: the BoringSSL that grpc-netty-shaded bundles,
+     * chosen explicitly (never "whatever loads"), as Ratis's servers already use it.
+     *
+     * <p>Why not the JDK's: the data path moves every tablet through TLS twice (cache node to
+     * sector servers, and back on reads), and JSSE's AES-GCM and record layer cost several times
+     * BoringSSL's CPU per byte; worse, until C2 has compiled them (which on a busy two-core
+     * machine running a dozen JVMs took minutes) GHASH runs in plain Java at about 100 MB/s.
+     * Attestation is unaffected: Netty's OpenSSL engine calls the same {@link
+     * AttestedTrustManager} on both sides ({@code GrpcHandshakeTest} checks acceptance and each
+     * refusal through it), and the private key is handed to BoringSSL inside the same process
+     * (TEE) memory as the Java heap. Where BoringSSL cannot load, building a context fails with
+     * the cause rather than quietly falling back.
+     */
+    static final SslProvider GRPC_PROVIDER = SslProvider.OPENSSL;
+
+    // The provider is a parameter so tests can check that another provider behaves the same.
     static SslContext grpcServerContext(
             AttestedKeyManager keyManager, AttestedTrustManager trustManager, SslProvider provider)
             throws SSLException {

@@ -152,22 +152,21 @@ class GrpcHandshakeTest {
     }
 
     @Test
-    void openSslProvider_alsoRunsTheTrustManager() throws Exception {
-        // Not what AttestedTls ships, but a switch to BoringSSL must not silently bypass
-        // attestation: Netty's OpenSSL engine must call the trust manager too, on both sides.
+    void jdkProvider_alsoRunsTheTrustManager() throws Exception {
+        // Not what AttestedTls ships, but a switch back to the JDK's TLS must not silently bypass
+        // attestation: the JDK engine must call the trust manager too, on both sides.
         NodeIdentity good = cluster.identity(Role.CACHE);
         NodeIdentity wrongRole = cluster.identity(Role.CLIENT);
         AttestedTrustManager clientTrust = clientTrust(PeerExpectation.exactly(server.nodeId()));
         int port = startServer(
-                AttestedTls.grpcServerContext(new AttestedKeyManager(server), serverTrust, SslProvider.OPENSSL));
+                AttestedTls.grpcServerContext(new AttestedKeyManager(server), serverTrust, SslProvider.JDK));
 
-        String answer = call(
-                port, AttestedTls.grpcClientContext(new AttestedKeyManager(good), clientTrust, SslProvider.OPENSSL));
+        String answer =
+                call(port, AttestedTls.grpcClientContext(new AttestedKeyManager(good), clientTrust, SslProvider.JDK));
         assertEquals(good.nodeId() + " " + Role.CACHE.wireName(), answer);
 
         assertUnavailable(
-                port,
-                AttestedTls.grpcClientContext(new AttestedKeyManager(wrongRole), clientTrust, SslProvider.OPENSSL));
+                port, AttestedTls.grpcClientContext(new AttestedKeyManager(wrongRole), clientTrust, SslProvider.JDK));
         assertOnlyRefusal(Refusal.WRONG_ROLE, serverTrust);
         assertEquals(Map.of(), clientTrust.refusalCounts());
     }
