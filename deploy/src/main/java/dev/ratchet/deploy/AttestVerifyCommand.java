@@ -15,6 +15,7 @@ import dev.ratchet.attestation.simulated.SimulatedVerifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -91,16 +92,29 @@ final class AttestVerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TeePlatform platform = parsePlatform();
         Instant now = parseInstant();
-        byte[] evidenceBytes;
-        List<X509Certificate> certificates = new ArrayList<>();
         try {
-            evidenceBytes = EvidenceFile.readEvidence(evidenceFile);
+            byte[] evidenceBytes = EvidenceFile.readEvidence(evidenceFile);
+            List<X509Certificate> certificates = new ArrayList<>();
             for (Path file : certificateFiles) {
                 certificates.addAll(EvidenceFile.readCertificates(file));
             }
+            EvidenceVerifier platformVerifier = platformVerifier(platform, certificates);
+            return verify(out, platform, evidenceBytes, certificates, platformVerifier, now);
         } catch (IOException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read input: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read input: " + describe(e));
+        } catch (AttestationException e) {
+            return invalid(out, e.getMessage());
         }
+    }
+
+    /** Verifies and prints the verdict; usage errors have all been raised before this runs. */
+    private int verify(
+            PrintWriter out,
+            TeePlatform platform,
+            byte[] evidenceBytes,
+            List<X509Certificate> certificates,
+            EvidenceVerifier platformVerifier,
+            Instant now) {
         try {
             Evidence evidence = evidence(platform, evidenceBytes, certificates);
             AttestationPolicy policy = AttestationPolicy.builder()
@@ -108,8 +122,7 @@ final class AttestVerifyCommand implements Callable<Integer> {
                     .allowDebug(allowDebug)
                     .allowSimulated(allowSimulated)
                     .build();
-            AttestationVerifier verifier =
-                    new AttestationVerifier(policy, List.of(platformVerifier(platform, certificates)));
+            AttestationVerifier verifier = new AttestationVerifier(policy, List.of(platformVerifier));
             VerifiedClaims claims = verifier.verifyEvidence(evidence, null, now);
             out.println("VALID " + claims.platform() + " measurement=" + claims.measurementHex() + " debug="
                     + claims.debug());
@@ -124,16 +137,23 @@ final class AttestVerifyCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (AttestationException e) {
-            out.println("INVALID " + e.getMessage());
-            out.flush();
-            return 1;
+            return invalid(out, e.getMessage());
         } catch (RuntimeException e) {
             // A verifier bug must still honour the output contract, not print a trace.
-            out.println("INVALID " + Refusal.MALFORMED.code() + ": unexpected "
-                    + e.getClass().getSimpleName() + ": " + e.getMessage());
-            out.flush();
-            return 1;
+            return invalid(
+                    out,
+                    Refusal.MALFORMED.code() + ": unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    private static int invalid(PrintWriter out, String reason) {
+        out.println("INVALID " + reason);
+        out.flush();
+        return 1;
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof NoSuchFileException missing ? "no such file: " + missing.getFile() : e.toString();
     }
 
     private Evidence evidence(TeePlatform platform, byte[] bytes, List<X509Certificate> certificates)
@@ -174,7 +194,8 @@ final class AttestVerifyCommand implements Callable<Integer> {
         return der;
     }
 
-    private EvidenceVerifier platformVerifier(TeePlatform platform, List<X509Certificate> certificates) {
+    private EvidenceVerifier platformVerifier(TeePlatform platform, List<X509Certificate> certificates)
+            throws IOException, AttestationException {
         if (platform == TeePlatform.SEV_SNP) {
             return new SevSnpVerifier();
         }
@@ -187,11 +208,7 @@ final class AttestVerifyCommand implements Callable<Integer> {
                         "no simulated root: pass --cert or create one with 'ratchet attest identity' (looked in "
                                 + caFile + ")");
             }
-            try {
-                roots = EvidenceFile.readCertificates(caFile);
-            } catch (IOException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-            }
+            roots = EvidenceFile.readCertificates(caFile);
         }
         return new SimulatedVerifier(roots);
     }

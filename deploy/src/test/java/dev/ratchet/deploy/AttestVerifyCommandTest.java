@@ -216,64 +216,57 @@ class AttestVerifyCommandTest {
                                 "--evidence",
                                 dir.resolve("missing.bin").toString())
                         .exitCode());
-        assertEquals(
-                2,
-                run(
-                                "attest",
-                                "verify",
-                                "--platform",
-                                "sev-snp",
-                                "--evidence",
-                                report.toString(),
-                                "--cert",
-                                report.toString())
-                        .exitCode());
         assertEquals(2, run("attest", "bogus").exitCode());
         assertEquals(2, run().exitCode());
+    }
+
+    @Test
+    void certificateFileThatHoldsNoCertificate_isInvalidMalformed() throws IOException {
+        // A corrupted VCEK file is bad evidence, like a truncated report, not a usage error.
+        Vector vector = genuineVectors().findFirst().orElseThrow();
+        byte[] leaf = derOf(vector.leaf());
+        Path truncated = write("truncated-vcek.der", java.util.Arrays.copyOf(leaf, leaf.length / 2));
+        Path notACertificate = write("report-as-cert.bin", vector(vector.report()));
+        for (Path certificate : List.of(truncated, notACertificate)) {
+            assertInvalid("malformed", verify(vector(vector.report()), AT, List.of(certificate)));
+        }
+    }
+
+    @Test
+    void evidenceFileOverTheSizeLimit_isInvalidMalformed() throws IOException {
+        Vector vector = genuineVectors().findFirst().orElseThrow();
+        byte[] oversized = new byte[(int) EvidenceFile.FILE_BYTES_MAX + 1];
+        Result result = verify(oversized, AT, List.of(copy(vector.leaf())));
+        assertInvalid("malformed", result);
+        assertTrue(result.firstLine().contains("over the limit"), result.firstLine());
+    }
+
+    @Test
+    void simulatedWithoutAnyRoot_isAUsageError() throws IOException {
+        Path evidence = dir.resolve("evidence.hex");
+        assertEquals(
+                0, simulatedIdentity("client", dir.resolve("sim-ca"), evidence).exitCode());
+        Result result = verifySimulated(evidence, dir.resolve("no-such-ca"), "--allow-simulated");
+        assertEquals(2, result.exitCode(), result.text());
+        assertTrue(result.err().contains("no simulated root"), result.text());
+        assertEquals("", result.out(), result.text());
     }
 
     @Test
     void simulatedIdentity_verifiesOnlyWithAllowSimulated() throws IOException {
         Path ca = dir.resolve("sim-ca");
         Path evidence = dir.resolve("evidence.hex");
-        Result identity = run(
-                "attest",
-                "identity",
-                "--role",
-                "cache",
-                "--sim-ca",
-                ca.toString(),
-                "--evidence-out",
-                evidence.toString());
+        Result identity = simulatedIdentity("cache", ca, evidence);
         assertEquals(0, identity.exitCode(), identity.text());
         assertTrue(identity.firstLine().matches("node-id [0-9a-f]{64}"), identity.firstLine());
 
-        Result allowed = run(
-                "attest",
-                "verify",
-                "--platform",
-                "simulated",
-                "--evidence",
-                evidence.toString(),
-                "--sim-ca",
-                ca.toString(),
-                "--allow-simulated");
+        Result allowed = verifySimulated(evidence, ca, "--allow-simulated");
         assertEquals(0, allowed.exitCode(), allowed.text());
         assertTrue(
                 allowed.firstLine().matches("VALID simulated measurement=[0-9a-f]{96} debug=false"),
                 allowed.firstLine());
 
-        assertInvalid(
-                "simulated_not_allowed",
-                run(
-                        "attest",
-                        "verify",
-                        "--platform",
-                        "simulated",
-                        "--evidence",
-                        evidence.toString(),
-                        "--sim-ca",
-                        ca.toString()));
+        assertInvalid("simulated_not_allowed", verifySimulated(evidence, ca));
 
         // Against another simulated root the same evidence is refused.
         Path otherCa = dir.resolve("other-ca");
@@ -281,18 +274,7 @@ class AttestVerifyCommandTest {
                 0,
                 run("attest", "identity", "--role", "cache", "--sim-ca", otherCa.toString())
                         .exitCode());
-        assertInvalid(
-                "wrong_root",
-                run(
-                        "attest",
-                        "verify",
-                        "--platform",
-                        "simulated",
-                        "--evidence",
-                        evidence.toString(),
-                        "--sim-ca",
-                        otherCa.toString(),
-                        "--allow-simulated"));
+        assertInvalid("wrong_root", verifySimulated(evidence, otherCa, "--allow-simulated"));
 
         // Simulated evidence handed to the SEV-SNP verifier is refused, not misread.
         assertInvalid(
@@ -306,6 +288,38 @@ class AttestVerifyCommandTest {
                 2,
                 run("attest", "identity", "--role", "root", "--sim-ca", dir.toString())
                         .exitCode());
+    }
+
+    /** Runs {@code attest identity} with a local simulated CA in {@code ca}, writing the evidence. */
+    private static Result simulatedIdentity(String role, Path ca, Path evidenceOut) {
+        return run(simulatedIdentityArgs(role, ca, evidenceOut));
+    }
+
+    /** Runs {@code attest verify --platform simulated} against the simulated CA in {@code ca}. */
+    private static Result verifySimulated(Path evidence, Path ca, String... flags) {
+        return run(verifySimulatedArgs(evidence, ca, flags));
+    }
+
+    /** Returns the arguments of {@code attest identity} (shared with the launcher test). */
+    static String[] simulatedIdentityArgs(String role, Path ca, Path evidenceOut) {
+        return new String[] {
+            "attest", "identity", "--role", role, "--sim-ca", ca.toString(), "--evidence-out", evidenceOut.toString()
+        };
+    }
+
+    /** Returns the arguments of {@code attest verify --platform simulated} (shared with the launcher test). */
+    static String[] verifySimulatedArgs(Path evidence, Path ca, String... flags) {
+        List<String> args = new ArrayList<>(List.of(
+                "attest",
+                "verify",
+                "--platform",
+                "simulated",
+                "--evidence",
+                evidence.toString(),
+                "--sim-ca",
+                ca.toString()));
+        args.addAll(List.of(flags));
+        return args.toArray(String[]::new);
     }
 
     private Result verify(byte[] report, String at, List<Path> certificates, String... flags) throws IOException {

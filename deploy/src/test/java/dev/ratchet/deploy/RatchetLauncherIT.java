@@ -64,26 +64,9 @@ class RatchetLauncherIT {
     void identityThenVerify_roundTripsThroughTheLauncher() throws Exception {
         Path evidence = dir.resolve("evidence.hex");
         Path ca = dir.resolve("ca");
-        Run identity = ratchet(
-                "attest",
-                "identity",
-                "--role",
-                "sector",
-                "--sim-ca",
-                ca.toString(),
-                "--evidence-out",
-                evidence.toString());
+        Run identity = ratchet(AttestVerifyCommandTest.simulatedIdentityArgs("sector", ca, evidence));
         assertEquals(0, identity.exitCode(), identity.out());
-        Run verify = ratchet(
-                "attest",
-                "verify",
-                "--platform",
-                "simulated",
-                "--evidence",
-                evidence.toString(),
-                "--sim-ca",
-                ca.toString(),
-                "--allow-simulated");
+        Run verify = ratchet(AttestVerifyCommandTest.verifySimulatedArgs(evidence, ca, "--allow-simulated"));
         assertEquals(0, verify.exitCode(), verify.out());
         assertTrue(verify.out().startsWith("VALID simulated"), verify.out());
     }

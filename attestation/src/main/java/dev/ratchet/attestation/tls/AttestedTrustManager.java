@@ -5,6 +5,7 @@ import dev.ratchet.attestation.AttestationVerifier;
 import dev.ratchet.attestation.Evidence;
 import dev.ratchet.attestation.Refusal;
 import dev.ratchet.attestation.Role;
+import dev.ratchet.attestation.TeePlatform;
 import dev.ratchet.attestation.VerifiedPeer;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -182,15 +183,39 @@ public final class AttestedTrustManager extends X509ExtendedTrustManager {
             }
             VerifiedPeer peer = verify(chain, host, port);
             log.debug(
-                    "accepted {} {} {} on {}",
+                    "{}accepted {} {} {} on {}",
+                    insecureMarker(chain),
                     side,
                     peer.role(),
                     peer.nodeId(),
                     peer.claims().platform());
         } catch (AttestationException e) {
             refusals.incrementAndGet(e.refusal().ordinal());
-            log.warn("refused TLS {}{}: {}", side, host == null ? "" : " at " + host + ":" + port, e.getMessage());
+            log.warn(
+                    "{}refused TLS {}{}: {}",
+                    insecureMarker(chain),
+                    side,
+                    host == null ? "" : " at " + host + ":" + port,
+                    e.getMessage());
             throw new PeerRefusedException(e);
+        }
+    }
+
+    /**
+     * Returns {@code "INSECURE simulated peer: "} if the peer presents simulated evidence, else
+     * nothing: every log line about simulated evidence must say INSECURE, whether it was accepted
+     * or refused, so that an operator grepping a production log cannot miss one.
+     */
+    static String insecureMarker(X509Certificate[] chain) {
+        if (chain == null || chain.length == 0) {
+            return "";
+        }
+        try {
+            return EvidenceExtension.fromCertificate(chain[0]).platform() == TeePlatform.SIMULATED
+                    ? "INSECURE simulated peer: "
+                    : "";
+        } catch (AttestationException | RuntimeException e) {
+            return ""; // No readable evidence, so nothing simulated to warn about; logging never throws.
         }
     }
 
