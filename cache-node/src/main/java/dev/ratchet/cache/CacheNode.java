@@ -120,6 +120,8 @@ public final class CacheNode implements AutoCloseable {
     private final Rebuilds rebuilds;
     private final Server server;
     private final String host;
+    private final Heartbeats heartbeats;
+    private final Runnable onRemoved;
 
     private final Object closeLock = new Object();
 
@@ -143,6 +145,29 @@ public final class CacheNode implements AutoCloseable {
         this.endpoint = parts.endpoint;
         this.rebuilds = parts.rebuilds;
         this.server = parts.server;
+        this.onRemoved = b.onRemoved;
+        this.heartbeats =
+                new Heartbeats(directory, writerSets, System::nanoTime, b.peerExpiryNanos, this::removedFromStore);
+    }
+
+    /**
+     * Stops serving after the tablet store said this node is no longer registered: its stripes
+     * and its place in the writer set are gone, so every later request gets NOT_SERVING (clients
+     * fail over) and the owner is told, to restart it as a new node.
+     */
+    private void removedFromStore() {
+        endpoint.stopServing("this cache node is no longer registered with the tablet store; it must be restarted");
+        trimmer.stop();
+        try {
+            onRemoved.run();
+        } catch (RuntimeException e) {
+            log.warn("the removal listener failed: {}", e.getMessage());
+        }
+    }
+
+    /** Whether the tablet store has told this node it is no longer registered. */
+    public boolean removed() {
+        return heartbeats.removed();
     }
 
     /**
@@ -339,6 +364,8 @@ public final class CacheNode implements AutoCloseable {
         private long splitPlaintextBytes = ServingLimits.SPLIT_PLAINTEXT_BYTES_DEFAULT;
         private long sectorCallTimeoutMillis = SectorArray.Builder.CALL_TIMEOUT_MILLIS_DEFAULT;
         private Duration tabletStoreTimeout = Duration.ofSeconds(5);
+        private long peerExpiryNanos = Heartbeats.EXPIRY_NANOS_DEFAULT;
+        private Runnable onRemoved = () -> {};
 
         private Builder(NodeIdentity identity, AttestationVerifier verifier, List<RaftPeer> tabletStorePeers) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -423,6 +450,28 @@ public final class CacheNode implements AutoCloseable {
         }
 
         /**
+         * Sets how long another cache node's heartbeats may stand still before this node expires
+         * it (default 30 s).
+         */
+        public Builder peerExpiry(Duration expiry) {
+            if (expiry.isNegative() || expiry.isZero()) {
+                throw new IllegalArgumentException("peerExpiry must be positive: " + expiry);
+            }
+            this.peerExpiryNanos = expiry.toNanos();
+            return this;
+        }
+
+        /**
+         * Sets what runs once if the tablet store says this node is no longer registered (another
+         * node expired it, an operator deregistered it, or a policy change evicted it). The node
+         * has already stopped serving; the command-line launcher exits so it is restarted.
+         */
+        public Builder onRemoved(Runnable listener) {
+            this.onRemoved = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
          * Connects, registers and starts serving.
          *
          * @throws IOException if the tablet store or the listen address cannot be reached, or the
@@ -482,7 +531,7 @@ public final class CacheNode implements AutoCloseable {
             TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
             TabletBlobs blobs =
                     new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
-            parts.trimmer = new Trimmer(parts.directory, parts.array, parts.workers);
+            parts.trimmer = new Trimmer(parts.directory, parts.array, parts.writerSets, parts.workers);
             splitter.attach(blobs, parts.trimmer);
             parts.writer =
                     new TabletWriter(parts.directory, blobs, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
@@ -586,10 +635,23 @@ public final class CacheNode implements AutoCloseable {
 
     private void maintain() {
         try {
+            heartbeats.round();
+        } catch (RuntimeException e) {
+            log.warn("heartbeat round failed: {}", e.getMessage());
+        }
+        if (heartbeats.removed()) {
+            return;
+        }
+        try {
             slots.follow(directory.array());
             trimmer.kick();
         } catch (RuntimeException e) {
             log.warn("maintenance round failed: {}", e.getMessage());
         }
+    }
+
+    /** Logs a heartbeat and runs an expiry round now (for tests that cannot wait for the timer). */
+    void heartbeatRoundNow() {
+        heartbeats.round(true);
     }
 }

@@ -43,6 +43,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     private final Semaphore inFlight;
     private final int inFlightMax;
     private volatile boolean serving = true;
+    private volatile String notServingReason = "this cache node is shutting down";
 
     KvEndpoint(
             TabletWriter writer,
@@ -64,6 +65,12 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
 
     /** Refuses every later request with NOT_SERVING (the node is closing). */
     void stopServing() {
+        stopServing("this cache node is shutting down");
+    }
+
+    /** Refuses every later request with NOT_SERVING, saying why. */
+    void stopServing(String reason) {
+        notServingReason = reason;
         serving = false;
     }
 
@@ -210,7 +217,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
 
     private void checkCaller() {
         if (!serving) {
-            throw new KvException(KvError.NOT_SERVING, "this cache node is shutting down");
+            throw new KvException(KvError.NOT_SERVING, notServingReason);
         }
         AttestedPeer peer = AttestedPeerInterceptor.current();
         if (peer.role() != Role.CLIENT) {

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * them so the store can hand them out again (key erasure: freed ciphertext does not linger).
  *
  * <p>It works from the store's list, not from its own memory, so any cache node finishes any
- * other's trims. Rounds run one at a time on the given executor, on the node's maintenance
+ * other's trims. Before zeroing anything it makes sure every server holds the current writer
+ * set, so a removed cache node that is still running cannot write into stripes that become free.
+ * Rounds run one at a time on the given executor, on the node's maintenance
  * timer (once a second), not after every commit: a round costs an ArrayView query and a
  * ConfirmTrimmed commit, which per commit would double the tablet store's load. While a rebuild runs, trims pause: the rebuild reads the stripes it was
  * given, and some of them may go to pending trim meanwhile.
@@ -33,14 +35,16 @@ final class Trimmer {
 
     private final TabletDirectory directory;
     private final SectorArray array;
+    private final WriterSetPush writerSets;
     private final Executor executor;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicInteger pauses = new AtomicInteger();
     private volatile boolean stopped;
 
-    Trimmer(TabletDirectory directory, SectorArray array, Executor executor) {
+    Trimmer(TabletDirectory directory, SectorArray array, WriterSetPush writerSets, Executor executor) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.writerSets = Objects.requireNonNull(writerSets, "writerSets");
         this.array = Objects.requireNonNull(array, "array");
         this.executor = Objects.requireNonNull(executor, "executor");
     }
@@ -76,6 +80,12 @@ final class Trimmer {
         ArrayView view = directory.array();
         List<Long> pending = view.getPendingTrimStripesList();
         if (pending.isEmpty()) {
+            return 0;
+        }
+        // After the view: the set queried now excludes every node removed before it, including
+        // any whose reservations are in this pending list (see WriterSetPush#ensureInstalledEverywhere).
+        if (!writerSets.ensureInstalledEverywhere()) {
+            log.warn("not trimming {} stripes: some sector server lacks the current writer set", pending.size());
             return 0;
         }
         List<Long> batch = pending.subList(0, Math.min(pending.size(), ServingLimits.TRIM_BATCH_STRIPES_MAX));

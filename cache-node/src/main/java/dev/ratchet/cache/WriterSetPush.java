@@ -1,5 +1,6 @@
 package dev.ratchet.cache;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.ratchet.attestation.AttestationVerifier;
 import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
@@ -10,6 +11,7 @@ import dev.ratchet.attestation.tls.PeerExpectation;
 import dev.ratchet.sector.proto.InstallAuthorizationRequest;
 import dev.ratchet.sector.proto.SectorServiceGrpc;
 import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.AuthorizedWriterSet;
 import dev.ratchet.tablet.proto.SignedWriterSet;
 import dev.ratchet.tablet.proto.Slot;
 import dev.ratchet.tablet.proto.SlotState;
@@ -19,6 +21,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,16 +58,54 @@ final class WriterSetPush {
         this.directory = Objects.requireNonNull(directory, "directory");
     }
 
+    // The newest writer-set version this node saw installed on every non-dead server.
+    private final AtomicLong installedEverywhere = new AtomicLong(-1);
+
     /** Queries the current signed set and installs it on every LIVE and REBUILDING slot's server. */
     void pushCurrent() {
+        installCurrent();
+    }
+
+    /**
+     * Makes sure every LIVE and REBUILDING server holds the current writer set (or a newer one);
+     * returns false if some server could not be reached or refused it. Cheap when nothing changed:
+     * one query.
+     *
+     * <p>The trimmer calls this before it zeroes stripes that a removed cache node (expired,
+     * deregistered, evicted by policy) may have held. Those stripes become free after the trim,
+     * and a removed node that is in fact still running could otherwise write into them after
+     * another node was given them; once every server has the set without it, its writes are
+     * refused (WRITER_NOT_AUTHORIZED).
+     */
+    boolean ensureInstalledEverywhere() {
         SignedWriterSet set = directory.authorizedWriters();
-        ArrayView view = directory.array();
+        long version = version(set);
+        if (version <= installedEverywhere.get()) {
+            return true;
+        }
+        if (installOnEveryServer(set, directory.array())) {
+            installedEverywhere.accumulateAndGet(version, Math::max);
+            return true;
+        }
+        return false;
+    }
+
+    private void installCurrent() {
+        SignedWriterSet set = directory.authorizedWriters();
+        if (installOnEveryServer(set, directory.array())) {
+            installedEverywhere.accumulateAndGet(version(set), Math::max);
+        }
+    }
+
+    private boolean installOnEveryServer(SignedWriterSet set, ArrayView view) {
+        boolean all = true;
         for (Slot slot : view.getSlotsList()) {
             if (slot.getState() != SlotState.SLOT_DEAD) {
                 try {
                     install(slot.getNodeId(), slot.getAddress(), set);
                 } catch (RuntimeException e) {
                     // A server that cannot be reached is the array's business (it may be dying).
+                    all = false;
                     log.warn(
                             "could not install the writer set on slot {} ({}): {}",
                             slot.getSlotIndex(),
@@ -72,6 +113,15 @@ final class WriterSetPush {
                             e.getMessage());
                 }
             }
+        }
+        return all;
+    }
+
+    private static long version(SignedWriterSet set) {
+        try {
+            return AuthorizedWriterSet.parseFrom(set.getWriterSet()).getVersion();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the tablet store sent an unparseable writer set", e);
         }
     }
 

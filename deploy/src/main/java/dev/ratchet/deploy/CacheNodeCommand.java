@@ -6,9 +6,11 @@ import dev.ratchet.cache.CacheNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ratis.protocol.RaftPeer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +24,11 @@ import picocli.CommandLine.Option;
  * {@code cache-node listening on HOST:PORT node-id=<id>} on stdout, with the bound port (so port
  * 0 picks a free one). Logs go to stderr. A usage error exits 2, a failure to start (the tablet
  * store unreachable or not bootstrapped, registration refused, the port taken) exits 1. SIGTERM
- * and SIGINT close it cleanly: it stops serving, releases its stripes and deregisters.
+ * and SIGINT close it cleanly: it stops serving, releases its stripes and deregisters. If the
+ * tablet store says the node is no longer registered (another cache node expired it after its
+ * heartbeats stopped for {@code --peer-expiry-seconds}, an operator deregistered it, or a policy
+ * change evicted it), it stops and exits {@value #EXIT_REMOVED}: a supervisor should start a new
+ * node, which gets a new identity.
  *
  * <p>Peers: the tablet-store nodes (their client ports), the sector servers and clients. On the
  * simulated platform this build's own measurement is allowed for each of those roles and for role
@@ -56,8 +62,18 @@ final class CacheNodeCommand implements Callable<Integer> {
             description = "A tablet-store node, as its ready line prints it; repeat for every member.")
     List<String> tabletStoreTexts;
 
+    @Option(
+            names = "--peer-expiry-seconds",
+            paramLabel = "S",
+            description =
+                    "Expire another cache node whose heartbeats stood still this long (default: ${DEFAULT-VALUE}).")
+    long peerExpirySeconds = 30;
+
     @Mixin
     PlatformOptions platformOptions;
+
+    /** Exit code when the tablet store no longer knows this node. */
+    static final int EXIT_REMOVED = 4;
 
     @Override
     public Integer call() throws IOException, AttestationException, InterruptedException {
@@ -70,16 +86,33 @@ final class CacheNodeCommand implements Callable<Integer> {
         List<RaftPeer> peers = RaftCommand.peers(spec.commandLine(), "--tablet-store", tabletStoreTexts);
         Clock clock = Clock.systemUTC();
         PlatformOptions.Platform platform = platformOptions.platform(Role.CACHE, PEER_ROLES, clock);
+        if (peerExpirySeconds < 1 || peerExpirySeconds > 86_400) {
+            throw usage("--peer-expiry-seconds must be 1..86400, not " + peerExpirySeconds);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean removed = new AtomicBoolean();
         CacheNode node = CacheNode.builder(platform.identity(), platform.verifier(), peers)
                 .listen(host, port)
                 .clock(clock)
+                .peerExpiry(Duration.ofSeconds(peerExpirySeconds))
+                .onRemoved(() -> {
+                    removed.set(true);
+                    stopped.countDown();
+                })
                 .start();
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(node, stopped), "cache-node-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("cache-node listening on " + host + ":" + node.port() + " node-id=" + node.nodeId());
         out.flush();
         stopped.await();
+        if (removed.get()) {
+            node.close();
+            spec.commandLine()
+                    .getErr()
+                    .println("error: the tablet store no longer knows cache node " + node.nodeId()
+                            + " (expired, deregistered or evicted by policy); start a new one");
+            return EXIT_REMOVED;
+        }
         return 0;
     }
 

@@ -37,6 +37,21 @@ class CacheNodeCommandTest {
     }
 
     @Test
+    void peerExpiryOutOfRange_isAUsageError() {
+        Result result = run(
+                "127.0.0.1:0",
+                List.of("--tablet-store", STORE),
+                "--peer-expiry-seconds",
+                "0",
+                "--platform",
+                "simulated",
+                "--allow-simulated");
+
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--peer-expiry-seconds"), result.err());
+    }
+
+    @Test
     void missingTabletStore_isAUsageError() {
         Result result = run("127.0.0.1:0", List.of(), "--platform", "simulated", "--allow-simulated");
 

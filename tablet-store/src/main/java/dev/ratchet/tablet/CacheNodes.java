@@ -4,40 +4,66 @@ import dev.ratchet.tablet.proto.AuthorizedWriterSet;
 import java.util.TreeMap;
 
 /**
- * The registered cache nodes (node id to attested measurement) and the version of the
- * authorized-writer set they form.
+ * The registered cache nodes (node id to attested measurement and heartbeat count) and the
+ * version of the authorized-writer set they form.
  *
  * <p>Every registration or deregistration bumps the version, so sector servers, which refuse a
- * version at or below the installed one, always move forward. Not thread-safe.
+ * version at or below the installed one, always move forward. The heartbeat count is how many
+ * {@code CacheNodeHeartbeat} commands a node has logged; it is a logical clock, so the state
+ * stays free of wall time, and other cache nodes expire a node whose count stops moving (see
+ * {@code DeregisterCacheNode.expected_heartbeats}). Not thread-safe.
  */
 final class CacheNodes {
-    private final TreeMap<String, String> measurementById = new TreeMap<>();
+    /** One registered node: its attested measurement and the heartbeats it has logged. */
+    record Registered(String measurementHex, long heartbeats) {}
+
+    private final TreeMap<String, Registered> byId = new TreeMap<>();
     private long writerSetVersion;
 
     boolean contains(String nodeId) {
-        return measurementById.containsKey(nodeId);
+        return byId.containsKey(nodeId);
     }
 
     int size() {
-        return measurementById.size();
+        return byId.size();
     }
 
     long writerSetVersion() {
         return writerSetVersion;
     }
 
-    TreeMap<String, String> byId() {
-        return measurementById;
+    /** Returns the registered nodes by id (ascending); callers must not modify it. */
+    TreeMap<String, Registered> byId() {
+        return byId;
     }
 
-    /** Adds a node without bumping the version; the caller bumps once per command. */
+    /** Adds a node with no heartbeats, without bumping the version; the caller bumps once per command. */
     void add(String nodeId, String measurementHex) {
-        measurementById.put(nodeId, measurementHex);
+        byId.put(nodeId, new Registered(measurementHex, 0));
+    }
+
+    /** Restores a node read from a snapshot. */
+    void restore(String nodeId, String measurementHex, long heartbeats) {
+        byId.put(nodeId, new Registered(measurementHex, heartbeats));
     }
 
     /** Removes a node without bumping the version; the caller bumps once per command. */
     void remove(String nodeId) {
-        measurementById.remove(nodeId);
+        byId.remove(nodeId);
+    }
+
+    /** Returns the heartbeats {@code nodeId} has logged; the caller checked it is registered. */
+    long heartbeats(String nodeId) {
+        return byId.get(nodeId).heartbeats();
+    }
+
+    /** Counts one heartbeat of a registered node and returns the new count. */
+    long heartbeat(String nodeId) {
+        Registered node = byId.get(nodeId);
+        // Saturates: at one heartbeat a second it would take 292 billion years to get here.
+        long next = node.heartbeats() == Long.MAX_VALUE ? Long.MAX_VALUE : node.heartbeats() + 1;
+        byId.put(nodeId, new Registered(node.measurementHex(), next));
+        return next;
     }
 
     /** Advances the writer-set version after a change of membership. */
@@ -49,7 +75,7 @@ final class CacheNodes {
     AuthorizedWriterSet writerSet() {
         return AuthorizedWriterSet.newBuilder()
                 .setVersion(writerSetVersion)
-                .addAllWriterNodeIds(measurementById.keySet())
+                .addAllWriterNodeIds(byId.keySet())
                 .build();
     }
 

@@ -2,6 +2,8 @@ package dev.ratchet.tablet;
 
 import dev.ratchet.tablet.proto.Bootstrap;
 import dev.ratchet.tablet.proto.BootstrapResult;
+import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
+import dev.ratchet.tablet.proto.CacheNodeHeartbeatResult;
 import dev.ratchet.tablet.proto.DeregisterCacheNode;
 import dev.ratchet.tablet.proto.DeregisterCacheNodeResult;
 import dev.ratchet.tablet.proto.RegisterCacheNode;
@@ -182,9 +184,31 @@ final class ClusterCommands {
         if (!state.cacheNodes.contains(node)) {
             return deregisterResult(DeregisterCacheNodeResult.Status.UNKNOWN_CACHE_NODE, version, node);
         }
+        if (command.hasExpectedHeartbeats() && command.getExpectedHeartbeats() != state.cacheNodes.heartbeats(node)) {
+            return deregisterResult(
+                    DeregisterCacheNodeResult.Status.HEARTBEAT_MOVED,
+                    version,
+                    "node " + node + " has logged " + Long.toUnsignedString(state.cacheNodes.heartbeats(node))
+                            + " heartbeats, not " + Long.toUnsignedString(command.getExpectedHeartbeats())
+                            + "; it is alive");
+        }
         removeCacheNode(state, node);
         state.cacheNodes.bumpVersion();
         return deregisterResult(DeregisterCacheNodeResult.Status.OK, state.cacheNodes.writerSetVersion(), "");
+    }
+
+    static Result heartbeat(TabletState state, CacheNodeHeartbeat command) {
+        String node = command.getNodeId();
+        if (!InputRules.isNodeId(node)) {
+            return heartbeatResult(
+                    CacheNodeHeartbeatResult.Status.INVALID, 0, "node id must be 64 lowercase hex characters");
+        }
+        if (!state.cacheNodes.contains(node)) {
+            // The node was expired, deregistered or evicted by a policy change: its reservations
+            // are gone and its writes are refused, so it must stop and start again as a new node.
+            return heartbeatResult(CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE, 0, node);
+        }
+        return heartbeatResult(CacheNodeHeartbeatResult.Status.OK, state.cacheNodes.heartbeat(node), "");
     }
 
     static Result updatePolicy(TabletState state, UpdatePolicy command) {
@@ -203,8 +227,9 @@ final class ClusterCommands {
         }
         state.policy.replace(command.getPolicy());
         List<String> evicted = new ArrayList<>();
-        for (Map.Entry<String, String> node : state.cacheNodes.byId().entrySet()) {
-            if (!state.policy.allows(Role.ROLE_CACHE, node.getValue())) {
+        for (Map.Entry<String, CacheNodes.Registered> node :
+                state.cacheNodes.byId().entrySet()) {
+            if (!state.policy.allows(Role.ROLE_CACHE, node.getValue().measurementHex())) {
                 evicted.add(node.getKey());
             }
         }
@@ -244,6 +269,15 @@ final class ClusterCommands {
                         .setStatus(status)
                         .setDetail(detail)
                         .setWriterSetVersion(version))
+                .build();
+    }
+
+    private static Result heartbeatResult(CacheNodeHeartbeatResult.Status status, long heartbeats, String detail) {
+        return Result.newBuilder()
+                .setCacheNodeHeartbeat(CacheNodeHeartbeatResult.newBuilder()
+                        .setStatus(status)
+                        .setDetail(detail)
+                        .setHeartbeats(heartbeats))
                 .build();
     }
 

@@ -112,8 +112,10 @@ final class Queries {
                 .setNextTabletId(state.nextTabletId);
         state.cacheNodes
                 .byId()
-                .forEach((id, measurement) ->
-                        view.addCacheNodes(CacheNode.newBuilder().setNodeId(id).setMeasurementHex(measurement)));
+                .forEach((id, node) -> view.addCacheNodes(CacheNode.newBuilder()
+                        .setNodeId(id)
+                        .setMeasurementHex(node.measurementHex())
+                        .setHeartbeats(node.heartbeats())));
         return ok().setCluster(view).build();
     }
 

@@ -67,8 +67,10 @@ final class TabletState {
                     .setAuthorityPublicKeySpki(authority.publicKeySpki());
             cacheNodes
                     .byId()
-                    .forEach((id, measurement) -> snapshot.addCacheNodes(
-                            CacheNode.newBuilder().setNodeId(id).setMeasurementHex(measurement)));
+                    .forEach((id, node) -> snapshot.addCacheNodes(CacheNode.newBuilder()
+                            .setNodeId(id)
+                            .setMeasurementHex(node.measurementHex())
+                            .setHeartbeats(node.heartbeats())));
             snapshot.setWriterSetVersion(cacheNodes.writerSetVersion())
                     .setPolicy(policy.toProto())
                     .setPolicyVersion(policy.version());
@@ -135,7 +137,7 @@ final class TabletState {
         authority = WriterAuthority.parse(snapshot.getAuthorityPrivateKeyPkcs8(), snapshot.getAuthorityPublicKeySpki());
         cacheNodes = new CacheNodes();
         for (CacheNode node : snapshot.getCacheNodesList()) {
-            cacheNodes.add(node.getNodeId(), node.getMeasurementHex());
+            cacheNodes.restore(node.getNodeId(), node.getMeasurementHex(), node.getHeartbeats());
         }
         cacheNodes.restoreVersion(snapshot.getWriterSetVersion());
         policy = new MeasurementPolicy();

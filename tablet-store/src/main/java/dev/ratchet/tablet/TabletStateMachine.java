@@ -162,6 +162,7 @@ public final class TabletStateMachine {
             case ROTATE_DATA_KEY -> ClusterCommands.rotateDataKey(state, command.getRotateDataKey());
             case REGISTER_CACHE_NODE -> ClusterCommands.registerCacheNode(state, command.getRegisterCacheNode());
             case DEREGISTER_CACHE_NODE -> ClusterCommands.deregisterCacheNode(state, command.getDeregisterCacheNode());
+            case CACHE_NODE_HEARTBEAT -> ClusterCommands.heartbeat(state, command.getCacheNodeHeartbeat());
             case UPDATE_POLICY -> ClusterCommands.updatePolicy(state, command.getUpdatePolicy());
             case KIND_NOT_SET -> throw new IllegalStateException("checked before dispatch");
         };

@@ -11,10 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.AuthorizedWriterSet;
 import dev.ratchet.tablet.proto.AuthorizedWritersQuery;
 import dev.ratchet.tablet.proto.Bootstrap;
 import dev.ratchet.tablet.proto.BootstrapResult;
+import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
+import dev.ratchet.tablet.proto.CacheNodeHeartbeatResult;
 import dev.ratchet.tablet.proto.ClusterQuery;
 import dev.ratchet.tablet.proto.CommitTablets;
 import dev.ratchet.tablet.proto.DataKeysQuery;
@@ -183,6 +186,89 @@ class ClusterCommandsTest {
                         .build())
                 .getDeregisterCacheNode();
         assertEquals(DeregisterCacheNodeResult.Status.UNKNOWN_CACHE_NODE, again.getStatus());
+    }
+
+    @Test
+    void heartbeats_countPerNode_andExpiryNeedsAStoppedCount() {
+        TabletStateMachine machine = fixtures.bootstrapped(2, 10);
+        assertEquals(
+                RegisterCacheNodeResult.Status.OK,
+                register(machine, CACHE_B, CACHE_MEASUREMENT).getStatus());
+        var reserved = machine.apply(fixtures.command()
+                        .setReserveStripes(dev.ratchet.tablet.proto.ReserveStripes.newBuilder()
+                                .setCacheNodeId(CACHE_B)
+                                .setStripeCount(3))
+                        .build())
+                .getReserveStripes();
+        assertEquals(3, reserved.getStripesCount());
+
+        assertEquals(1, heartbeat(machine, CACHE_B).getHeartbeats());
+        assertEquals(2, heartbeat(machine, CACHE_B).getHeartbeats());
+        assertEquals(1, heartbeat(machine, CACHE_A).getHeartbeats());
+        assertEquals(
+                CacheNodeHeartbeatResult.Status.INVALID,
+                heartbeat(machine, "cache-b").getStatus());
+        assertEquals(
+                CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE,
+                heartbeat(machine, nodeId("stranger")).getStatus());
+        long versionBefore = writerSetVersion(machine);
+
+        // A peer that saw one heartbeat and waited: the node logged another since, so it stays.
+        DeregisterCacheNodeResult late = expire(machine, CACHE_B, 1);
+        assertEquals(DeregisterCacheNodeResult.Status.HEARTBEAT_MOVED, late.getStatus());
+        assertEquals(versionBefore, late.getWriterSetVersion());
+        assertEquals(versionBefore, writerSetVersion(machine));
+
+        DeregisterCacheNodeResult expired = expire(machine, CACHE_B, 2);
+        assertEquals(DeregisterCacheNodeResult.Status.OK, expired.getStatus());
+        assertEquals(versionBefore + 1, expired.getWriterSetVersion());
+        // Its reservations may hold ciphertext it wrote: pending trim, not free.
+        assertTrue(machine.query(Query.newBuilder()
+                        .setArray(ArrayQuery.getDefaultInstance())
+                        .build())
+                .getArray()
+                .getPendingTrimStripesList()
+                .containsAll(reserved.getStripesList()));
+        assertEquals(1, machine.query(clusterQuery()).getCluster().getCacheNodesCount());
+        assertEquals(
+                CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE,
+                heartbeat(machine, CACHE_B).getStatus());
+        assertEquals(
+                DeregisterCacheNodeResult.Status.UNKNOWN_CACHE_NODE,
+                expire(machine, CACHE_B, 2).getStatus());
+    }
+
+    @Test
+    void heartbeats_surviveASnapshot() {
+        TabletStateMachine machine = fixtures.bootstrapped(2, 10);
+        heartbeat(machine, CACHE_A);
+        heartbeat(machine, CACHE_A);
+
+        TabletStateMachine restored = TabletStateMachine.restore(machine.snapshot());
+
+        assertArrayEquals(machine.snapshot(), restored.snapshot());
+        assertEquals(
+                DeregisterCacheNodeResult.Status.HEARTBEAT_MOVED,
+                expire(restored, CACHE_A, 1).getStatus());
+        assertEquals(
+                DeregisterCacheNodeResult.Status.OK,
+                expire(restored, CACHE_A, 2).getStatus());
+    }
+
+    private CacheNodeHeartbeatResult heartbeat(TabletStateMachine machine, String node) {
+        return machine.apply(fixtures.command()
+                        .setCacheNodeHeartbeat(CacheNodeHeartbeat.newBuilder().setNodeId(node))
+                        .build())
+                .getCacheNodeHeartbeat();
+    }
+
+    private DeregisterCacheNodeResult expire(TabletStateMachine machine, String node, long expectedHeartbeats) {
+        return machine.apply(fixtures.command()
+                        .setDeregisterCacheNode(DeregisterCacheNode.newBuilder()
+                                .setNodeId(node)
+                                .setExpectedHeartbeats(expectedHeartbeats))
+                        .build())
+                .getDeregisterCacheNode();
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.AssignReplacement;
+import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
 import dev.ratchet.tablet.proto.ClusterQuery;
 import dev.ratchet.tablet.proto.ClusterView;
 import dev.ratchet.tablet.proto.Command;
@@ -94,9 +95,18 @@ final class CommandGenerator {
                             .setNodeId(pick(CACHE_POOL))
                             .setMeasurementHex(measurement))
                     .build();
-        } else if (roll < 95) {
+        } else if (roll < 93) {
             return command.setDeregisterCacheNode(
                             DeregisterCacheNode.newBuilder().setNodeId(pick(CACHE_POOL)))
+                    .build();
+        } else if (roll < 94) {
+            // An expiry with a count that may or may not still be current.
+            return command.setDeregisterCacheNode(DeregisterCacheNode.newBuilder()
+                            .setNodeId(pick(CACHE_POOL))
+                            .setExpectedHeartbeats(random.nextInt(3)))
+                    .build();
+        } else if (roll < 95) {
+            return command.setCacheNodeHeartbeat(CacheNodeHeartbeat.newBuilder().setNodeId(pick(CACHE_POOL)))
                     .build();
         } else if (roll < 98) {
             return command.setUpdatePolicy(policy(machine)).build();
