@@ -37,8 +37,9 @@ fi
 mixes=(put get)
 value_size=256
 # Load before each measured window, the same for both systems: long enough for the JVMs' C2
-# compiler to finish the hot paths (a fresh `ratchet up` runs about half speed until it has).
-warmup=${VS_ETCD_WARMUP:-15}
+# compiler to finish the hot paths. Profiles of a fresh `ratchet up` showed its eleven JVMs still
+# compiling hot TLS, SHA-256 and gRPC paths (running them without their intrinsics) 15 s in.
+warmup=${VS_ETCD_WARMUP:-45}
 etcd_endpoints=http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379
 
 # Everything this run makes lives under $work, on /dev/shm (RAM), and goes at exit.
