@@ -32,6 +32,15 @@ final class XorSchedule {
      */
     static final int PASS_SOURCES_MAX = 6;
 
+    /**
+     * Cost of loading one 512-byte plane in {@link #estimatedCost()}: about 3 ns here, the same in and
+     * out of L1, for every kernel width.
+     */
+    static final int PLANE_LOAD_COST = 3;
+
+    /** Cost of one kernel call in {@link #estimatedCost()}: about 8 ns here, on top of its loads. */
+    static final int KERNEL_CALL_COST = 8;
+
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     /** Plane written by each step: a stripe plane, or {@link #temporaryBase} + t for temporary t. */
@@ -78,8 +87,74 @@ final class XorSchedule {
      * </ul>
      */
     static XorSchedule overwriting(int[] outputPlanes, long[][] sourceSets) {
+        return staged(new int[][] {outputPlanes}, new long[][][] {sourceSets}, 0, 0);
+    }
+
+    /**
+     * Returns a schedule that runs stages one after the other, each like {@link #overwriting(int[],
+     * long[][])}: stage s sets each plane {@code stageOutputPlanes[s][o]} to the XOR of the planes in
+     * {@code stageSourceSets[s][o]}.
+     *
+     * <p>Planes {@code intermediateBase} to {@code intermediateBase + intermediateCount − 1} are
+     * intermediates: a stage may write them and a later stage read them, and at run time they live in
+     * the thread's scratch planes, not in the caller's sectors. Every stage's outputs must be disjoint
+     * from its own inputs; a later stage may read an earlier stage's outputs.
+     */
+    static XorSchedule staged(
+            int[][] stageOutputPlanes, long[][][] stageSourceSets, int intermediateBase, int intermediateCount) {
+        int temporaryBase = 0;
+        for (long[][] sets : stageSourceSets) {
+            if (sets.length > 0) {
+                temporaryBase = Math.max(temporaryBase, Long.SIZE * sets[0].length);
+            }
+        }
+        if (intermediateBase + intermediateCount > temporaryBase && intermediateCount > 0) {
+            throw new IllegalArgumentException("intermediates [" + intermediateBase + ", "
+                    + (intermediateBase + intermediateCount) + ") do not fit below " + temporaryBase);
+        }
+        int[] targets = new int[0];
+        int[][] sources = new int[0][];
+        int slotCount = 0;
+        for (int stage = 0; stage < stageOutputPlanes.length; stage++) {
+            XorSchedule steps = stage(stageOutputPlanes[stage], stageSourceSets[stage], temporaryBase);
+            int at = targets.length;
+            targets = Arrays.copyOf(targets, at + steps.outputPlanes.length);
+            sources = Arrays.copyOf(sources, at + steps.outputPlanes.length);
+            System.arraycopy(steps.outputPlanes, 0, targets, at, steps.outputPlanes.length);
+            System.arraycopy(steps.sourcePlanes, 0, sources, at, steps.sourcePlanes.length);
+            // A stage's temporaries are all read within the stage, so the next one may reuse their slots.
+            slotCount = Math.max(slotCount, steps.temporaryCount);
+        }
+        // Scratch layout: intermediates first, then the stages' temporary slots.
+        for (int step = 0; step < targets.length; step++) {
+            targets[step] = relocated(targets[step], temporaryBase, intermediateBase, intermediateCount);
+            int[] stepSources = sources[step];
+            for (int i = 0; i < stepSources.length; i++) {
+                stepSources[i] = relocated(stepSources[i], temporaryBase, intermediateBase, intermediateCount);
+            }
+        }
+        return new XorSchedule(targets, sources, /* accumulate= */ false, temporaryBase, intermediateCount + slotCount);
+    }
+
+    private static int relocated(int plane, int temporaryBase, int intermediateBase, int intermediateCount) {
+        if (plane >= temporaryBase) {
+            return plane + intermediateCount;
+        }
+        if (plane >= intermediateBase && plane < intermediateBase + intermediateCount) {
+            return temporaryBase + plane - intermediateBase;
+        }
+        return plane;
+    }
+
+    /** Builds one stage of {@link #staged}, with its temporaries in slots from {@code temporaryBase}. */
+    private static XorSchedule stage(int[] outputPlanes, long[][] sourceSets, int temporaryBase) {
         int outputCount = outputPlanes.length;
-        int temporaryBase = outputCount == 0 ? 0 : Long.SIZE * sourceSets[0].length;
+        if (outputCount == 0) {
+            return new XorSchedule(new int[0], new int[0][], false, temporaryBase, 0);
+        }
+        if (Long.SIZE * sourceSets[0].length != temporaryBase) {
+            throw new IllegalArgumentException("every stage's source sets must span " + temporaryBase + " planes");
+        }
         int[] base = new int[outputCount];
         int[][] rows = new int[outputCount][];
         for (int o = 0; o < outputCount; o++) {
@@ -267,6 +342,24 @@ final class XorSchedule {
             count += sources.length;
         }
         return accumulate ? count : count - outputPlanes.length;
+    }
+
+    /**
+     * Returns the estimated cost of one run, to choose between schedules: a plane load counts {@value
+     * #PLANE_LOAD_COST} and a kernel call {@value #KERNEL_CALL_COST}, about nanoseconds on the measurement
+     * machine (bench/README.md).
+     */
+    int estimatedCost() {
+        int loads = 0;
+        int calls = 0;
+        for (int[] sources : sourcePlanes) {
+            int first = accumulate ? 0 : Math.min(sources.length, PASS_SOURCES_MAX);
+            int accumulatingCalls = (sources.length - first + PASS_SOURCES_MAX - 1) / PASS_SOURCES_MAX;
+            calls += (accumulate ? 0 : 1) + accumulatingCalls;
+            // An accumulating call also reads its destination.
+            loads += sources.length + accumulatingCalls;
+        }
+        return PLANE_LOAD_COST * loads + KERNEL_CALL_COST * calls;
     }
 
     /**
