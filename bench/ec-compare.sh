@@ -5,6 +5,7 @@
 # Usage: bench/ec-compare.sh [--quick]
 #   full:    4+2 8+4 10+4 8+8 12+8 20+8; JMH 3 forks x (5 x 1 s warm-up + 5 x 1 s measurement), ~20 min
 #   --quick: 10+4 and 8+8; JMH 1 fork x (4 x 1 s warm-up + 3 x 1 s measurement), ~2 min
+# Environment: RATCHET_MVN_FLAGS=-o builds offline.
 #
 # Prints on stdout, one line per case, GB/s of data bytes on one core:
 #   ec <encode|decode|update> <k>+<m> ratchet_gbps=<x> hadoop_gbps=<y> isal_gbps=<z|na>
@@ -48,7 +49,8 @@ else
 fi
 
 echo "# building bench/target/benchmarks.jar" >&2
-if ! mvn -B -q -pl bench -am package -DskipTests >"$work/mvn.log" 2>&1; then
+# shellcheck disable=SC2086 # RATCHET_MVN_FLAGS is a list of Maven flags.
+if ! mvn -B -q ${RATCHET_MVN_FLAGS:-} -pl bench -am package -DskipTests >"$work/mvn.log" 2>&1; then
     cat "$work/mvn.log" >&2
     echo "build failed" >&2
     exit 1

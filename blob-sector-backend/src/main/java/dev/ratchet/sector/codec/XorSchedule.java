@@ -25,6 +25,22 @@ final class XorSchedule {
      */
     static final long PAIR_VISITS_MAX = 1L << 24;
 
+    /**
+     * Most planes one kernel call reads besides its destination. C2 on JDK 17 vectorizes the loops of
+     * up to 6 sources over {@code long[64]} planes but not 7 or 8 (checked in the generated code), and
+     * a call costs about as much as 2–3 plane loads, so 6 beats 4 by about 7 % (bench/README.md).
+     */
+    static final int PASS_SOURCES_MAX = 6;
+
+    /**
+     * Cost of loading one 512-byte plane in {@link #estimatedCost()}: about 3 ns here, the same in and
+     * out of L1, for every kernel width.
+     */
+    static final int PLANE_LOAD_COST = 3;
+
+    /** Cost of one kernel call in {@link #estimatedCost()}: about 8 ns here, on top of its loads. */
+    static final int KERNEL_CALL_COST = 8;
+
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     /** Plane written by each step: a stripe plane, or {@link #temporaryBase} + t for temporary t. */
@@ -71,8 +87,74 @@ final class XorSchedule {
      * </ul>
      */
     static XorSchedule overwriting(int[] outputPlanes, long[][] sourceSets) {
+        return staged(new int[][] {outputPlanes}, new long[][][] {sourceSets}, 0, 0);
+    }
+
+    /**
+     * Returns a schedule that runs stages one after the other, each like {@link #overwriting(int[],
+     * long[][])}: stage s sets each plane {@code stageOutputPlanes[s][o]} to the XOR of the planes in
+     * {@code stageSourceSets[s][o]}.
+     *
+     * <p>Planes {@code intermediateBase} to {@code intermediateBase + intermediateCount − 1} are
+     * intermediates: a stage may write them and a later stage read them, and at run time they live in
+     * the thread's scratch planes, not in the caller's sectors. Every stage's outputs must be disjoint
+     * from its own inputs; a later stage may read an earlier stage's outputs.
+     */
+    static XorSchedule staged(
+            int[][] stageOutputPlanes, long[][][] stageSourceSets, int intermediateBase, int intermediateCount) {
+        int temporaryBase = 0;
+        for (long[][] sets : stageSourceSets) {
+            if (sets.length > 0) {
+                temporaryBase = Math.max(temporaryBase, Long.SIZE * sets[0].length);
+            }
+        }
+        if (intermediateBase + intermediateCount > temporaryBase && intermediateCount > 0) {
+            throw new IllegalArgumentException("intermediates [" + intermediateBase + ", "
+                    + (intermediateBase + intermediateCount) + ") do not fit below " + temporaryBase);
+        }
+        int[] targets = new int[0];
+        int[][] sources = new int[0][];
+        int slotCount = 0;
+        for (int stage = 0; stage < stageOutputPlanes.length; stage++) {
+            XorSchedule steps = stage(stageOutputPlanes[stage], stageSourceSets[stage], temporaryBase);
+            int at = targets.length;
+            targets = Arrays.copyOf(targets, at + steps.outputPlanes.length);
+            sources = Arrays.copyOf(sources, at + steps.outputPlanes.length);
+            System.arraycopy(steps.outputPlanes, 0, targets, at, steps.outputPlanes.length);
+            System.arraycopy(steps.sourcePlanes, 0, sources, at, steps.sourcePlanes.length);
+            // A stage's temporaries are all read within the stage, so the next one may reuse their slots.
+            slotCount = Math.max(slotCount, steps.temporaryCount);
+        }
+        // Scratch layout: intermediates first, then the stages' temporary slots.
+        for (int step = 0; step < targets.length; step++) {
+            targets[step] = relocated(targets[step], temporaryBase, intermediateBase, intermediateCount);
+            int[] stepSources = sources[step];
+            for (int i = 0; i < stepSources.length; i++) {
+                stepSources[i] = relocated(stepSources[i], temporaryBase, intermediateBase, intermediateCount);
+            }
+        }
+        return new XorSchedule(targets, sources, /* accumulate= */ false, temporaryBase, intermediateCount + slotCount);
+    }
+
+    private static int relocated(int plane, int temporaryBase, int intermediateBase, int intermediateCount) {
+        if (plane >= temporaryBase) {
+            return plane + intermediateCount;
+        }
+        if (plane >= intermediateBase && plane < intermediateBase + intermediateCount) {
+            return temporaryBase + plane - intermediateBase;
+        }
+        return plane;
+    }
+
+    /** Builds one stage of {@link #staged}, with its temporaries in slots from {@code temporaryBase}. */
+    private static XorSchedule stage(int[] outputPlanes, long[][] sourceSets, int temporaryBase) {
         int outputCount = outputPlanes.length;
-        int temporaryBase = outputCount == 0 ? 0 : Long.SIZE * sourceSets[0].length;
+        if (outputCount == 0) {
+            return new XorSchedule(new int[0], new int[0][], false, temporaryBase, 0);
+        }
+        if (Long.SIZE * sourceSets[0].length != temporaryBase) {
+            throw new IllegalArgumentException("every stage's source sets must span " + temporaryBase + " planes");
+        }
         int[] base = new int[outputCount];
         int[][] rows = new int[outputCount][];
         for (int o = 0; o < outputCount; o++) {
@@ -263,6 +345,24 @@ final class XorSchedule {
     }
 
     /**
+     * Returns the estimated cost of one run, to choose between schedules: a plane load counts {@value
+     * #PLANE_LOAD_COST} and a kernel call {@value #KERNEL_CALL_COST}, about nanoseconds on the measurement
+     * machine (bench/README.md).
+     */
+    int estimatedCost() {
+        int loads = 0;
+        int calls = 0;
+        for (int[] sources : sourcePlanes) {
+            int first = accumulate ? 0 : Math.min(sources.length, PASS_SOURCES_MAX);
+            int accumulatingCalls = (sources.length - first + PASS_SOURCES_MAX - 1) / PASS_SOURCES_MAX;
+            calls += (accumulate ? 0 : 1) + accumulatingCalls;
+            // An accumulating call also reads its destination.
+            loads += sources.length + accumulatingCalls;
+        }
+        return PLANE_LOAD_COST * loads + KERNEL_CALL_COST * calls;
+    }
+
+    /**
      * Runs the schedule over two groups of sectors: plane {@code p} is {@code low[p / 8][p % 8]} when
      * {@code p < 8 * low.length}, else plane {@code p - 8 * low.length} of {@code high}.
      */
@@ -296,27 +396,50 @@ final class XorSchedule {
     }
 
     private void runSteps(long[][] planes) {
+        // The accumulating passes stay inline here and in run(long[][], long[][]): moved into a shared
+        // helper they ran 7–10 % slower (C2 then inlines less of the kernels).
         for (int o = 0; o < outputPlanes.length; o++) {
             long[] d = planes[outputPlanes[o]];
             int[] s = sourcePlanes[o];
             int next = 0;
             if (!accumulate) {
-                next = Math.min(s.length, 4);
+                next = Math.min(s.length, PASS_SOURCES_MAX);
                 switch (next) {
                     case 0 -> PlaneXor.zero(d);
                     case 1 -> PlaneXor.set1(d, planes[s[0]]);
                     case 2 -> PlaneXor.set2(d, planes[s[0]], planes[s[1]]);
                     case 3 -> PlaneXor.set3(d, planes[s[0]], planes[s[1]], planes[s[2]]);
-                    default -> PlaneXor.set4(d, planes[s[0]], planes[s[1]], planes[s[2]], planes[s[3]]);
+                    case 4 -> PlaneXor.set4(d, planes[s[0]], planes[s[1]], planes[s[2]], planes[s[3]]);
+                    case 5 -> PlaneXor.set5(d, planes[s[0]], planes[s[1]], planes[s[2]], planes[s[3]], planes[s[4]]);
+                    default ->
+                        PlaneXor.set6(
+                                d, planes[s[0]], planes[s[1]], planes[s[2]], planes[s[3]], planes[s[4]], planes[s[5]]);
                 }
             }
-            for (; next + 4 <= s.length; next += 4) {
-                PlaneXor.xor4(d, planes[s[next]], planes[s[next + 1]], planes[s[next + 2]], planes[s[next + 3]]);
+            for (; next + PASS_SOURCES_MAX <= s.length; next += PASS_SOURCES_MAX) {
+                PlaneXor.xor6(
+                        d,
+                        planes[s[next]],
+                        planes[s[next + 1]],
+                        planes[s[next + 2]],
+                        planes[s[next + 3]],
+                        planes[s[next + 4]],
+                        planes[s[next + 5]]);
             }
             switch (s.length - next) {
                 case 1 -> PlaneXor.xor1(d, planes[s[next]]);
                 case 2 -> PlaneXor.xor2(d, planes[s[next]], planes[s[next + 1]]);
                 case 3 -> PlaneXor.xor3(d, planes[s[next]], planes[s[next + 1]], planes[s[next + 2]]);
+                case 4 ->
+                    PlaneXor.xor4(d, planes[s[next]], planes[s[next + 1]], planes[s[next + 2]], planes[s[next + 3]]);
+                case 5 ->
+                    PlaneXor.xor5(
+                            d,
+                            planes[s[next]],
+                            planes[s[next + 1]],
+                            planes[s[next + 2]],
+                            planes[s[next + 3]],
+                            planes[s[next + 4]]);
                 default -> {}
             }
         }
@@ -331,13 +454,30 @@ final class XorSchedule {
             long[] d = destination[outputPlanes[o]];
             int[] s = sourcePlanes[o];
             int next = 0;
-            for (; next + 4 <= s.length; next += 4) {
-                PlaneXor.xor4(d, source[s[next]], source[s[next + 1]], source[s[next + 2]], source[s[next + 3]]);
+            for (; next + PASS_SOURCES_MAX <= s.length; next += PASS_SOURCES_MAX) {
+                PlaneXor.xor6(
+                        d,
+                        source[s[next]],
+                        source[s[next + 1]],
+                        source[s[next + 2]],
+                        source[s[next + 3]],
+                        source[s[next + 4]],
+                        source[s[next + 5]]);
             }
             switch (s.length - next) {
                 case 1 -> PlaneXor.xor1(d, source[s[next]]);
                 case 2 -> PlaneXor.xor2(d, source[s[next]], source[s[next + 1]]);
                 case 3 -> PlaneXor.xor3(d, source[s[next]], source[s[next + 1]], source[s[next + 2]]);
+                case 4 ->
+                    PlaneXor.xor4(d, source[s[next]], source[s[next + 1]], source[s[next + 2]], source[s[next + 3]]);
+                case 5 ->
+                    PlaneXor.xor5(
+                            d,
+                            source[s[next]],
+                            source[s[next + 1]],
+                            source[s[next + 2]],
+                            source[s[next + 3]],
+                            source[s[next + 4]]);
                 default -> {}
             }
         }

@@ -129,6 +129,51 @@ class CauchyCodeTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}+{1}")
+    @CsvSource({"4, 2", "6, 3", "8, 4", "3, 1"})
+    void decode_bothPlansRebuildEveryErasurePatternOfAtMostM(int k, int m) {
+        CauchyCode code = CauchyCode.create(k, m);
+        Random random = new Random(SEED + 1);
+        long[][][] stripe = encodedStripe(code, random);
+        for (long pattern = 1; pattern < 1L << (k + m); pattern++) {
+            if (Long.bitCount(pattern) <= m) {
+                assertBothPlansRestore(code, stripe, indicesOf(pattern), random);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}+{1}, {2} patterns")
+    @CsvSource({"10, 4, 12", "8, 8, 12", "20, 8, 12", "32, 32, 3"})
+    void decode_bothPlansRebuildRandomErasurePatterns(int k, int m, int rounds) {
+        CauchyCode code = CauchyCode.create(k, m);
+        Random random = new Random(SEED + 2 * k);
+        long[][][] stripe = encodedStripe(code, random);
+        for (int round = 0; round < rounds; round++) {
+            int erasures = round % 3 == 0 ? 1 + random.nextInt(m) : m;
+            long pattern = 0;
+            while (Long.bitCount(pattern) < erasures) {
+                pattern |= 1L << random.nextInt(k + m);
+            }
+            assertBothPlansRestore(code, stripe, indicesOf(pattern), random);
+        }
+    }
+
+    @Test
+    void decode_choosesTheCheaperPlanPerErasurePattern() {
+        // 10+4 with 4 lost data sectors: the folded one-stage rows are dense, the staged plan is cheaper.
+        CauchyCode wide = CauchyCode.create(10, 4);
+        int[] fourLost = {0, 1, 2, 3};
+        XorSchedule staged = wide.decodeSchedule(fourLost, true);
+        assertTrue(staged.estimatedCost() < wide.decodeSchedule(fourLost, false).estimatedCost());
+        assertEquals(staged.planeXorCount(), wide.decodePlaneXorCount(fourLost));
+        // One lost data sector with parity 0 alive: the one-stage plain XOR beats syndrome then copy.
+        CauchyCode narrow = CauchyCode.create(4, 2);
+        XorSchedule oneStage = narrow.decodeSchedule(new int[] {1}, false);
+        assertTrue(oneStage.estimatedCost()
+                < narrow.decodeSchedule(new int[] {1}, true).estimatedCost());
+        assertEquals(oneStage.planeXorCount(), narrow.decodePlaneXorCount(new int[] {1}));
+    }
+
     @Test
     void decode_fromTwoThreadsWithManyPatterns_sharesOneCodeSafely() throws Exception {
         CauchyCode code = CauchyCode.create(6, 3);
@@ -350,6 +395,20 @@ class CauchyCodeTest {
         }
         code.decode(damaged, erased);
         assertTrue(Arrays.deepEquals(stripe, damaged), () -> "erased " + Arrays.toString(erased));
+    }
+
+    /** Like {@link #assertDecodeRestores} for the one-stage and the staged plan, bypassing the plan choice. */
+    private static void assertBothPlansRestore(CauchyCode code, long[][][] stripe, int[] erased, Random random) {
+        for (boolean staged : new boolean[] {false, true}) {
+            long[][][] damaged = ScalarReference.deepCopy(stripe);
+            for (int index : erased) {
+                ScalarReference.fill(random, damaged[index]);
+            }
+            code.decodeSchedule(erased, staged).run(damaged, null);
+            assertTrue(
+                    Arrays.deepEquals(stripe, damaged),
+                    () -> (staged ? "staged" : "one-stage") + " plan, erased " + Arrays.toString(erased));
+        }
     }
 
     private static int[] indicesOf(long pattern) {

@@ -3,6 +3,7 @@ package dev.ratchet.sector.codec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -109,6 +110,56 @@ class XorScheduleTest {
 
         for (int o = 0; o < sets.length; o++) {
             assertArrayEquals(naive(stripe, sets[o]), stripe[inputSectors + o / 8][o % 8], "output plane " + o);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} in, {1} intermediate, {2} out")
+    @CsvSource({"6, 4, 4", "10, 4, 2", "3, 1, 5", "20, 8, 8"})
+    void staged_withIntermediates_matchesNaiveXorOfEachStage(
+            int inputSectors, int intermediateSectors, int outputSectors) {
+        Random random = new Random(SEED + 7L * inputSectors + intermediateSectors + 100L * outputSectors);
+        // Stripe: inputs, then outputs; the intermediates are virtual sectors after the stripe.
+        int stripeSectors = inputSectors + outputSectors;
+        int planeCount = 8 * (stripeSectors + intermediateSectors);
+        long[][] intermediateSets = new long[8 * intermediateSectors][(planeCount + 63) / 64];
+        for (long[] set : intermediateSets) {
+            for (int plane = 0; plane < 8 * inputSectors; plane++) {
+                if (random.nextInt(100) < 45) {
+                    set[plane >>> 6] |= 1L << plane;
+                }
+            }
+        }
+        long[][] outputSets = new long[8 * outputSectors][(planeCount + 63) / 64];
+        for (long[] set : outputSets) {
+            for (int plane = 0; plane < planeCount; plane++) {
+                boolean readable = plane < 8 * inputSectors || plane >= 8 * stripeSectors;
+                if (readable && random.nextInt(100) < 45) {
+                    set[plane >>> 6] |= 1L << plane;
+                }
+            }
+        }
+        int[] intermediatePlanes = new int[intermediateSets.length];
+        Arrays.setAll(intermediatePlanes, p -> 8 * stripeSectors + p);
+        int[] outputPlanes = new int[outputSets.length];
+        Arrays.setAll(outputPlanes, p -> 8 * inputSectors + p);
+        XorSchedule schedule = XorSchedule.staged(
+                new int[][] {intermediatePlanes, outputPlanes},
+                new long[][][] {intermediateSets, outputSets},
+                8 * stripeSectors,
+                8 * intermediateSectors);
+        long[][][] stripe = ScalarReference.randomSectors(random, stripeSectors);
+
+        schedule.run(stripe, null);
+
+        long[][][] extended = Arrays.copyOf(ScalarReference.deepCopy(stripe), stripeSectors + intermediateSectors);
+        for (int j = 0; j < intermediateSectors; j++) {
+            extended[stripeSectors + j] = new long[8][];
+            for (int r = 0; r < 8; r++) {
+                extended[stripeSectors + j][r] = naive(extended, intermediateSets[8 * j + r]);
+            }
+        }
+        for (int o = 0; o < outputSets.length; o++) {
+            assertArrayEquals(naive(extended, outputSets[o]), stripe[inputSectors + o / 8][o % 8], "output plane " + o);
         }
     }
 }
