@@ -38,6 +38,7 @@ final class RaftTestCluster implements AutoCloseable {
     final RaftAdmin admin;
 
     long snapshotEveryEntries = SNAPSHOT_EVERY_ENTRIES;
+    RequestAuthorizer authorizer = RequestAuthorizer.ADMIT_ALL;
 
     RaftTestCluster() {
         this(newRamRoot());
@@ -82,6 +83,7 @@ final class RaftTestCluster implements AutoCloseable {
                 .address(LoopbackPorts.HOST, ports[0], ports[1], ports[2])
                 .ramRoot(ramRoot)
                 .application(application)
+                .requestAuthorizer(authorizer)
                 .onDeath((reason, cause) -> deaths.put(identity.nodeId(), reason))
                 // Loopback timings (ratis-guide §6): stable elections on a loaded 2-core machine.
                 .electionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
@@ -98,7 +100,12 @@ final class RaftTestCluster implements AutoCloseable {
 
     /** Returns a client of the group as an attested cache node, trusting the current members. */
     RaftGroupClient client() {
-        return RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, groupId, admin.members())
+        return client(ca.identity(Role.CACHE));
+    }
+
+    /** Returns a client of the group as {@code identity}, trusting the current members. */
+    RaftGroupClient client(NodeIdentity identity) {
+        return RaftGroupClient.builder(identity, verifier, groupId, admin.members())
                 .requestTimeout(Duration.ofSeconds(3))
                 .attempts(12, Duration.ofMillis(100), Duration.ofSeconds(1))
                 .build();
