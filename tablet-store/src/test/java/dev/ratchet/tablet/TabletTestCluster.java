@@ -1,6 +1,7 @@
 package dev.ratchet.tablet;
 
 import dev.ratchet.attestation.AttestationVerifier;
+import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import dev.ratchet.raft.RaftAdmin;
@@ -62,10 +63,15 @@ final class TabletTestCluster implements AutoCloseable {
         return TabletStoreNode.start(builder, (reason, cause) -> deaths.put(String.valueOf(reason), "dead"));
     }
 
-    /** Returns a client acting as an attested cache node, trusting the current members. */
-    TabletStoreClient client() {
+    /** Returns a client acting as an operator tool (role client), trusting the current members. */
+    TabletStoreClient operator() {
+        return client(ca.identity(Role.CLIENT));
+    }
+
+    /** Returns a client acting as {@code identity} (a cache node or an operator tool), trusting the current members. */
+    TabletStoreClient client(NodeIdentity identity) {
         return new TabletStoreClient(
-                RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, TabletStoreNode.GROUP_ID, admin.members())
+                RaftGroupClient.builder(identity, verifier, TabletStoreNode.GROUP_ID, admin.members())
                         .requestTimeout(Duration.ofSeconds(3))
                         .attempts(12, Duration.ofMillis(100), Duration.ofSeconds(1))
                         .build());
