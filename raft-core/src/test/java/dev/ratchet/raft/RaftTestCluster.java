@@ -5,7 +5,6 @@ import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,24 +40,13 @@ final class RaftTestCluster implements AutoCloseable {
     RequestAuthorizer authorizer = RequestAuthorizer.ADMIT_ALL;
 
     RaftTestCluster() {
-        this(newRamRoot());
+        this(TestRamRoot.create("ratchet-test-"));
     }
 
     /** Returns a cluster whose nodes keep their incarnations under {@code ramRoot}. */
     RaftTestCluster(Path ramRoot) {
         this.ramRoot = ramRoot;
         admin = new RaftAdmin(ca.identity(Role.CLIENT), verifier, Clock.systemUTC(), groupId, List.of());
-    }
-
-    private static Path newRamRoot() {
-        try {
-            Path shm = Path.of("/dev/shm");
-            return Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "ratchet-test-")
-                    : Files.createTempDirectory("ratchet-test-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts {@code count} fresh nodes and bootstraps the group with them. */
@@ -178,6 +166,6 @@ final class RaftTestCluster implements AutoCloseable {
                 // keep closing the others; the root is deleted below regardless
             }
         }
-        IncarnationDirectory.deleteRecursively(ramRoot);
+        TestRamRoot.delete(ramRoot);
     }
 }
