@@ -11,9 +11,12 @@ import dev.ratchet.attestation.tls.AttestedTrustManager;
 import dev.ratchet.attestation.tls.PeerExpectation;
 import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.proto.KvServiceGrpc;
+import dev.ratchet.raft.Await;
+import dev.ratchet.raft.LoopbackPorts;
 import dev.ratchet.raft.RaftAdmin;
 import dev.ratchet.raft.RaftGroupClient;
 import dev.ratchet.raft.RaftNode;
+import dev.ratchet.raft.TestRamRoot;
 import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.TestHooks;
 import dev.ratchet.tablet.TabletStoreClient;
@@ -32,10 +35,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -45,14 +44,11 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
 /**
@@ -65,7 +61,7 @@ import javax.net.ssl.SSLException;
  * closes everything and deletes the RAM root.
  */
 final class CacheCluster implements AutoCloseable {
-    static final String HOST = "127.0.0.1";
+    static final String HOST = LoopbackPorts.HOST;
     static final int K = 4;
     static final int M = 2;
     static final int INITIAL_TABLETS = 4;
@@ -75,7 +71,7 @@ final class CacheCluster implements AutoCloseable {
     final TestClusterCa ca = new TestClusterCa(Clock.systemUTC());
     final AttestationVerifier verifier = ca.verifier();
     final KeyPair authority = authorityKeyPair();
-    final Path ramRoot = newRamRoot();
+    final Path ramRoot = TestRamRoot.create("ratchet-cache-test-");
     final List<TabletStoreNode> stores = new ArrayList<>();
     final List<SectorServer> sectors = new ArrayList<>();
     final List<TestHooks> hooks = new ArrayList<>();
@@ -228,13 +224,7 @@ final class CacheCluster implements AutoCloseable {
 
     /** Polls {@code condition} until it holds, failing after {@link #WAIT}. */
     static void awaitUntil(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
+        Await.until(WAIT, what, condition);
     }
 
     private void bootstrap() throws IOException {
@@ -274,7 +264,7 @@ final class CacheCluster implements AutoCloseable {
     }
 
     private TabletStoreNode startStore() throws IOException {
-        int[] ports = freePorts(3);
+        int[] ports = LoopbackPorts.free(3);
         RaftNode.Builder builder = RaftNode.builder(ca.identity(Role.TABLET_STORE), verifier)
                 .address(HOST, ports[0], ports[1], ports[2])
                 .ramRoot(ramRoot)
@@ -291,40 +281,6 @@ final class CacheCluster implements AutoCloseable {
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST));
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // a listening socket we own
-                }
-            }
-        }
-    }
-
-    private static Path newRamRoot() {
-        try {
-            Path shm = Path.of("/dev/shm");
-            return Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "ratchet-cache-test-")
-                    : Files.createTempDirectory("ratchet-cache-test-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -353,12 +309,6 @@ final class CacheCluster implements AutoCloseable {
                 // keep closing the others
             }
         }
-        try (Stream<Path> paths = Files.walk(ramRoot)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestRamRoot.delete(ramRoot);
     }
 }

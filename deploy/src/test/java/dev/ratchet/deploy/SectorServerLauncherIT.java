@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ratchet.attestation.AttestationPolicy;
 import dev.ratchet.attestation.AttestationVerifier;
 import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.simulated.CodeMeasurement;
 import dev.ratchet.attestation.simulated.SimulatedCa;
 import dev.ratchet.attestation.simulated.SimulatedProvider;
-import dev.ratchet.attestation.simulated.SimulatedVerifier;
 import dev.ratchet.sector.array.GrpcSectorDevice;
 import dev.ratchet.sector.array.SectorDevice;
 import dev.ratchet.sector.array.SectorDeviceException;
@@ -98,12 +96,7 @@ class SectorServerLauncherIT {
         String nodeId = ready.group(2);
 
         // The client accepts any simulated measurement: it cannot know the launched build's.
-        AttestationVerifier verifier = new AttestationVerifier(
-                AttestationPolicy.builder()
-                        .allowSimulated(true)
-                        .allowAnyMeasurement()
-                        .build(),
-                List.of(new SimulatedVerifier(List.of(ca.certificate()))));
+        AttestationVerifier verifier = LauncherProcesses.anySimulatedMeasurement(ca);
         try (SectorDevice device =
                 new GrpcSectorDevice("127.0.0.1", port, nodeId, cache, verifier, clock, CALL_TIMEOUT_MILLIS)) {
             SectorDevice.DeviceStatus status = device.status().get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
@@ -153,12 +146,7 @@ class SectorServerLauncherIT {
                 .redirectError(dir.resolve("stderr.txt").toFile())
                 .start();
         Matcher ready = awaitReadyLine();
-        AttestationVerifier verifier = new AttestationVerifier(
-                AttestationPolicy.builder()
-                        .allowSimulated(true)
-                        .allowAnyMeasurement()
-                        .build(),
-                List.of(new SimulatedVerifier(List.of(ca.certificate()))));
+        AttestationVerifier verifier = LauncherProcesses.anySimulatedMeasurement(ca);
         try (SectorDevice device = new GrpcSectorDevice(
                 "127.0.0.1",
                 Integer.parseInt(ready.group(1)),

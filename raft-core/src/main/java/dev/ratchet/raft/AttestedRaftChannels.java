@@ -26,13 +26,15 @@ import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
  *
  * <p><b>Ports and who may use them.</b> Ratis serves three gRPC services, and only the port a peer
  * reaches decides which RPCs it can call; Ratis 3.2.2 has no per-RPC authorization. So each port
- * gets its own listener and its own trust manager:
+ * gets its own listener and its own trust manager, and {@link RaftNode} adds per-RPC checks on top
+ * (below, "Binding RPC-level ids"):
  *
  * <ul>
  *   <li>{@link RaftPort#SERVER} (appendEntries, requestVote, installSnapshot, readIndex): only
  *       {@link Role#TABLET_STORE} nodes whose node id is in the {@link PeerAddressBook}. Dialling
  *       out, the peer at each address must be the node the book places there.
- *   <li>{@link RaftPort#CLIENT} (submit, read, watch): {@link Role#CACHE} and {@link Role#CLIENT}.
+ *   <li>{@link RaftPort#CLIENT} (submit, read, watch): {@link Role#CACHE} and {@link Role#CLIENT},
+ *       each request then subject to the application's {@link RequestAuthorizer}.
  *       Tablet-store servers are not admitted: Ratis never forwards client requests between servers
  *       (a follower answers NotLeaderException, and follower reads fetch the read index over the
  *       server port), so admitting them would only widen the door.
@@ -73,10 +75,19 @@ import org.apache.ratis.thirdparty.io.netty.handler.ssl.OpenSsl;
  * is logged and counted by the refusing trust manager.
  *
  * <p><b>Evidence is checked per connection.</b> gRPC channels are long-lived, so a peer is
- * attested once per TLS handshake, not per RPC. Out of scope here and left for later issues:
- * binding RPC-level ids (request sender and reply ids) to the TLS identity through a gRPC
- * interceptor, and forcing reconnects when membership changes. Read options (ReadIndex, no leader
- * lease) are set by {@link RaftNode}.
+ * attested once per TLS handshake, not per RPC. Forcing reconnects when membership changes is left
+ * for a later issue. Read options (ReadIndex, no leader lease) are set by {@link RaftNode}.
+ *
+ * <p><b>Binding RPC-level ids.</b> The handshake proves who is at the other end of a connection,
+ * but Ratis acts on the ids written inside each request. So {@link RaftNode} installs two
+ * interceptors through the Ratis 3.2 services customizer, both reading the peer's attested
+ * identity from the call's TLS session: on the server port, {@link RaftRpcIdBinding} refuses any
+ * Raft RPC whose sender id is not the TLS peer's node id or whose addressee is not this server
+ * ({@code PERMISSION_DENIED}, {@code REQUESTOR_ID_MISMATCH} / {@code REPLY_ID_MISMATCH}); on the
+ * client port, {@link ClientRequestGate} hands every command and query, with the caller's node id
+ * and role, to the application's {@link RequestAuthorizer}, and the caller of a refused one gets a
+ * {@link RequestRefusedException} with the rule's code. This class only provides the TLS layer
+ * those checks stand on.
  *
  * <p>Instances are immutable; the trust managers they hold are thread-safe.
  */

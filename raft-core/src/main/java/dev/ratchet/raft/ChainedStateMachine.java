@@ -93,21 +93,28 @@ final class ChainedStateMachine extends BaseStateMachine {
     /**
      * Builds the log entry of a client write, on the leader. A checkpoint request becomes a
      * checkpoint carrying this leader's own chain head; nothing else but an application command
-     * may be written (see {@link LogEnvelope} for why).
+     * may be written (see {@link LogEnvelope} for why). A request the client port's gate refused
+     * is answered with its refusal and logs nothing.
      */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         byte[] bytes = request.getMessage().getContent().toByteArray();
-        byte[] entry = switch (kindOf(bytes)) {
+        TransactionContext.Builder context =
+                TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+        LogEnvelope kind = kindOf(bytes);
+        if (kind == LogEnvelope.REFUSED) {
+            // An exception set in the context, not thrown, is how Ratis answers a write without
+            // appending it: the server completes the request's retry-cache entry with the refusal.
+            TransactionContext refused = context.build();
+            refused.setException(LogEnvelope.refusal(bytes));
+            return refused;
+        }
+        byte[] entry = switch (kind) {
             case COMMAND -> bytes;
             case CHECKPOINT_REQUEST -> LogEnvelope.checkpoint(chain.head());
-            default -> throw new StateMachineException("not a write request: " + kindOf(bytes));
+            default -> throw new StateMachineException("not a write request: " + kind);
         };
-        return TransactionContext.newBuilder()
-                .setStateMachine(this)
-                .setClientRequest(request)
-                .setLogData(ByteString.copyFrom(entry))
-                .build();
+        return context.setLogData(ByteString.copyFrom(entry)).build();
     }
 
     @Override
@@ -194,6 +201,8 @@ final class ChainedStateMachine extends BaseStateMachine {
             byte[] answer = switch (kindOf(bytes)) {
                 case QUERY -> queryApplication(LogEnvelope.payload(bytes));
                 case PING -> EMPTY;
+                // Carried as the cause, which is what Ratis sends to the client by class and message.
+                case REFUSED -> throw new StateMachineException("request refused", LogEnvelope.refusal(bytes));
                 default -> throw new StateMachineException("not a read request: " + kindOf(bytes));
             };
             return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));

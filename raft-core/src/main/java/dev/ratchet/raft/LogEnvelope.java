@@ -1,6 +1,7 @@
 package dev.ratchet.raft;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -25,9 +26,16 @@ enum LogEnvelope {
     /** A read-only application query: the query follows the tag. */
     QUERY((byte) 4),
     /** A read-only request that answers nothing; proves who leads. */
-    PING((byte) 5);
+    PING((byte) 5),
+    /**
+     * A request the client port's gate refused ({@link ClientRequestGate}): the refusal's message
+     * ({@code CODE: detail}, UTF-8) replaces the caller's bytes, so the leader answers the refusal
+     * without logging anything. Never a log entry.
+     */
+    REFUSED((byte) 6);
 
     private static final int CHECKPOINT_BYTES = 1 + Long.BYTES + HashChain.HEAD_BYTES;
+    private static final LogEnvelope[] KINDS = values();
 
     private final byte tag;
 
@@ -40,12 +48,21 @@ enum LogEnvelope {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("an empty Ratchet Raft message has no kind");
         }
-        for (LogEnvelope kind : values()) {
-            if (kind.tag == bytes[0]) {
+        LogEnvelope kind = forTag(bytes[0]);
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown Ratchet Raft message tag " + bytes[0]);
+        }
+        return kind;
+    }
+
+    /** Returns the kind whose tag is {@code tag}, or null if there is none. */
+    static LogEnvelope forTag(byte tag) {
+        for (LogEnvelope kind : KINDS) {
+            if (kind.tag == tag) {
                 return kind;
             }
         }
-        throw new IllegalArgumentException("unknown Ratchet Raft message tag " + bytes[0]);
+        return null;
     }
 
     /** Returns {@code payload} tagged with this kind. */
@@ -59,6 +76,16 @@ enum LogEnvelope {
     /** Returns the payload after the tag. */
     static byte[] payload(byte[] bytes) {
         return Arrays.copyOfRange(bytes, 1, bytes.length);
+    }
+
+    /** Returns the request that carries {@code refusal} in place of a refused request. */
+    static byte[] refused(RequestRefusedException refusal) {
+        return REFUSED.wrap(refusal.getMessage().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Returns the refusal a {@link #REFUSED} request carries. */
+    static RequestRefusedException refusal(byte[] request) {
+        return new RequestRefusedException(new String(request, 1, request.length - 1, StandardCharsets.UTF_8));
     }
 
     /** Returns a checkpoint log entry for the chain at {@code head}. */

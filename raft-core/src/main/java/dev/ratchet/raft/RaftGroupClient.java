@@ -75,7 +75,9 @@ public final class RaftGroupClient implements AutoCloseable {
      *
      * @throws RaftUnavailableException if no leader answered within the retry budget (outcome
      *     {@link RaftUnavailableException.Outcome#UNKNOWN}: the command may have been applied)
-     * @throws IOException if the group refused the request
+     * @throws RequestRefusedException if the servers refused the request for its sender or kind;
+     *     nothing was logged
+     * @throws IOException if the group refused the request otherwise
      */
     public byte[] submit(byte[] command) throws IOException {
         RaftClientReply reply = call(
@@ -94,8 +96,9 @@ public final class RaftGroupClient implements AutoCloseable {
      * more CPU per command when many are in flight.
      *
      * <p>The future fails with {@link RaftUnavailableException} (outcome {@code UNKNOWN}) if no
-     * leader answered within the retry budget, or with an {@link IOException} if the group
-     * refused the request.
+     * leader answered within the retry budget, with {@link RequestRefusedException} if the servers
+     * refused the request for its sender or kind, or with another {@link IOException} if the group
+     * refused the request otherwise.
      */
     public CompletableFuture<byte[]> submitAsync(byte[] command) {
         return client.async().send(message(LogEnvelope.COMMAND.wrap(command))).handle((reply, failure) -> {
@@ -104,7 +107,7 @@ public final class RaftGroupClient implements AutoCloseable {
                         ? failure.getCause()
                         : failure;
                 if (cause instanceof StateMachineException refused) {
-                    throw new CompletionException(refused);
+                    throw new CompletionException(refusalOr(refused));
                 }
                 throw new CompletionException(
                         new RaftUnavailableException("submit", RaftUnavailableException.Outcome.UNKNOWN, cause));
@@ -122,6 +125,7 @@ public final class RaftGroupClient implements AutoCloseable {
      * was sent.
      *
      * @throws RaftUnavailableException if no leader answered within the retry budget
+     * @throws RequestRefusedException if the servers refused the query for its sender or kind
      */
     public byte[] query(byte[] query) throws IOException {
         RaftClientReply reply = call(
@@ -159,7 +163,7 @@ public final class RaftGroupClient implements AutoCloseable {
         try {
             reply = call.send();
         } catch (StateMachineException e) {
-            throw e; // the group answered: the request itself was refused
+            throw refusalOr(e); // the group answered: the request itself was refused
         } catch (IOException e) {
             // RaftRetryFailureException when the policy gives up, or the last attempt's failure.
             throw new RaftUnavailableException(what, outcome, e);
@@ -168,6 +172,11 @@ public final class RaftGroupClient implements AutoCloseable {
             throw new IOException(what + " failed: " + reply.getException(), reply.getException());
         }
         return reply;
+    }
+
+    // Ratis re-creates a server's refusal as the cause of its state-machine exception.
+    private static IOException refusalOr(StateMachineException e) {
+        return e.getCause() instanceof RequestRefusedException refusal ? refusal : e;
     }
 
     private static byte[] content(RaftClientReply reply) {

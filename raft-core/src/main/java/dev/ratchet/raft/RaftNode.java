@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -35,6 +37,7 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -56,6 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>the Raft peer id is the attested node id, and every port uses {@link AttestedRaftChannels};
+ *   <li>the ids inside every Raft RPC are bound to the TLS peer that sends it ({@link
+ *       RaftRpcIdBinding}), and every client request passes the application's {@link
+ *       RequestAuthorizer} with the attested identity of its sender ({@link ClientRequestGate});
  *   <li>the default segmented log on a RAM filesystem, never Ratis's memory log;
  *   <li>linearizable reads by ReadIndex, with the leader lease off, because the host controls the
  *       clock a lease would trust;
@@ -78,6 +84,7 @@ public final class RaftNode implements AutoCloseable {
     private final Builder config;
     private final PeerAddressBook book = new PeerAddressBook();
     private final AttestedRaftChannels channels;
+    private final RefusalCounts refusals = new RefusalCounts();
     private final ChainedStateMachine stateMachine;
     private final ExecutorService snapshotFetches;
     private final ScheduledExecutorService checkpoints;
@@ -131,8 +138,7 @@ public final class RaftNode implements AutoCloseable {
         }
         directory = IncarnationDirectory.create(config.ramRoot, nodeId());
         Parameters parameters = channels.newParameters();
-        GrpcConfigKeys.Server.setServicesCustomizer(
-                parameters, SideChannels.customizer(stateMachine::latestSnapshotBytes, this::expectPeers));
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, listenerCustomizer());
         server = RaftServer.newBuilder()
                 .setServerId(channels.peerId())
                 .setProperties(properties())
@@ -146,6 +152,26 @@ public final class RaftNode implements AutoCloseable {
         checkpoints.scheduleWithFixedDelay(
                 this::checkpointIfLeader, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
         LOG.info("Raft node {} started at {}, in {}", nodeId(), peer().getAddress(), directory.path());
+    }
+
+    // What Ratchet adds to Ratis's listeners: its side channels, and the interceptors that bind
+    // what a call says about its sender to the attested TLS peer. The interceptors pick their own
+    // service by name, so they are right even where services share a listener.
+    private GrpcServices.Customizer listenerCustomizer() {
+        GrpcServices.Customizer sideChannels =
+                SideChannels.customizer(stateMachine::latestSnapshotBytes, this::expectPeers);
+        RaftRpcIdBinding idBinding = new RaftRpcIdBinding(channels.peerId(), refusals);
+        ClientRequestGate gate = new ClientRequestGate(config.authorizer, refusals);
+        return (NettyServerBuilder builder, EnumSet<GrpcServices.Type> types) -> {
+            NettyServerBuilder customized = sideChannels.customize(builder, types);
+            if (types.contains(GrpcServices.Type.SERVER)) {
+                customized.intercept(idBinding);
+            }
+            if (types.contains(GrpcServices.Type.CLIENT)) {
+                customized.intercept(gate);
+            }
+            return customized;
+        };
     }
 
     // One node, one group: a second group would share this node's state machine and chain.
@@ -347,6 +373,17 @@ public final class RaftNode implements AutoCloseable {
         return stateMachine.chainHead();
     }
 
+    /**
+     * Returns how many calls and client requests this node refused after the TLS handshake, by
+     * refusal code: {@code REQUESTOR_ID_MISMATCH}, {@code REPLY_ID_MISMATCH}, {@code UNCHECKED_RPC}
+     * and {@code NOT_ATTESTED} on the listeners, and the {@link RequestRefusedException} codes of
+     * client requests (raft-core's and the application's). Handshake refusals are counted by the
+     * trust managers instead.
+     */
+    public Map<String, Long> refusalCounts() {
+        return refusals.snapshot();
+    }
+
     /** Returns whether this node currently trusts {@code nodeId} on its server port. */
     boolean trusts(String nodeId) {
         return book.contains(nodeId);
@@ -436,6 +473,7 @@ public final class RaftNode implements AutoCloseable {
         private Path ramRoot = DEFAULT_RAM_ROOT;
         private ReplicatedApplication application;
         private NodeDeathListener deathListener = NodeDeathListener.EXIT;
+        private RequestAuthorizer authorizer = RequestAuthorizer.ADMIT_ALL;
         // Production election timeouts: SGX exits and cross-AZ links need slack (ratis-guide §6).
         private Duration electionTimeoutMin = Duration.ofSeconds(1);
         private Duration electionTimeoutMax = Duration.ofSeconds(2);
@@ -472,6 +510,15 @@ public final class RaftNode implements AutoCloseable {
         /** Sets the replicated application. */
         public Builder application(ReplicatedApplication application) {
             this.application = Objects.requireNonNull(application, "application");
+            return this;
+        }
+
+        /**
+         * Sets the application's rule for which attested caller may send which client request;
+         * {@link RequestAuthorizer#ADMIT_ALL} by default.
+         */
+        public Builder requestAuthorizer(RequestAuthorizer authorizer) {
+            this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
             return this;
         }
 

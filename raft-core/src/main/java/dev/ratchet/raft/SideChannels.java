@@ -206,8 +206,9 @@ final class SideChannels {
     }
 
     // The trust manager sees the dialled host and port (the address as written), which is what
-    // binds the far end's key to the node id expected there.
-    private static ManagedChannel channel(GrpcTlsConfig tls, String address) throws IOException {
+    // binds the far end's key to the node id expected there. Package-private for tests that dial
+    // a Ratis listener with a member's own credentials.
+    static ManagedChannel channel(GrpcTlsConfig tls, String address) throws IOException {
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()

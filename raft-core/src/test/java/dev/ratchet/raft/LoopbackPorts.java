@@ -8,19 +8,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Free TCP ports on loopback for test servers.
+ * Free TCP ports on loopback for test servers; a shared test fixture (raft-core's test-jar), used
+ * by every module that starts Raft nodes in tests.
  *
  * <p>Ratis needs fixed ports: the server port must be known before the server starts, because it
  * is written into every member's {@code RaftPeer}, and client and admin port 0 would mean "share
  * the server port". All sockets stay open until every port is chosen, so the ports are distinct;
  * another process could still grab one before Ratis binds it, an accepted race in tests.
  */
-final class LoopbackPorts {
-    static final String HOST = "127.0.0.1";
+public final class LoopbackPorts {
+    /** The loopback address test servers bind. */
+    public static final String HOST = "127.0.0.1";
 
     private LoopbackPorts() {}
 
-    static int[] free(int count) {
+    /** Returns {@code count} distinct ports that were free on {@link #HOST} a moment ago. */
+    public static int[] free(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[count];

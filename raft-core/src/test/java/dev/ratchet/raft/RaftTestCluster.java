@@ -5,7 +5,6 @@ import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,26 +37,16 @@ final class RaftTestCluster implements AutoCloseable {
     final RaftAdmin admin;
 
     long snapshotEveryEntries = SNAPSHOT_EVERY_ENTRIES;
+    RequestAuthorizer authorizer = RequestAuthorizer.ADMIT_ALL;
 
     RaftTestCluster() {
-        this(newRamRoot());
+        this(TestRamRoot.create("ratchet-test-"));
     }
 
     /** Returns a cluster whose nodes keep their incarnations under {@code ramRoot}. */
     RaftTestCluster(Path ramRoot) {
         this.ramRoot = ramRoot;
         admin = new RaftAdmin(ca.identity(Role.CLIENT), verifier, Clock.systemUTC(), groupId, List.of());
-    }
-
-    private static Path newRamRoot() {
-        try {
-            Path shm = Path.of("/dev/shm");
-            return Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "ratchet-test-")
-                    : Files.createTempDirectory("ratchet-test-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts {@code count} fresh nodes and bootstraps the group with them. */
@@ -82,6 +71,7 @@ final class RaftTestCluster implements AutoCloseable {
                 .address(LoopbackPorts.HOST, ports[0], ports[1], ports[2])
                 .ramRoot(ramRoot)
                 .application(application)
+                .requestAuthorizer(authorizer)
                 .onDeath((reason, cause) -> deaths.put(identity.nodeId(), reason))
                 // Loopback timings (ratis-guide §6): stable elections on a loaded 2-core machine.
                 .electionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
@@ -98,7 +88,12 @@ final class RaftTestCluster implements AutoCloseable {
 
     /** Returns a client of the group as an attested cache node, trusting the current members. */
     RaftGroupClient client() {
-        return RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, groupId, admin.members())
+        return client(ca.identity(Role.CACHE));
+    }
+
+    /** Returns a client of the group as {@code identity}, trusting the current members. */
+    RaftGroupClient client(NodeIdentity identity) {
+        return RaftGroupClient.builder(identity, verifier, groupId, admin.members())
                 .requestTimeout(Duration.ofSeconds(3))
                 .attempts(12, Duration.ofMillis(100), Duration.ofSeconds(1))
                 .build();
@@ -171,6 +166,6 @@ final class RaftTestCluster implements AutoCloseable {
                 // keep closing the others; the root is deleted below regardless
             }
         }
-        IncarnationDirectory.deleteRecursively(ramRoot);
+        TestRamRoot.delete(ramRoot);
     }
 }

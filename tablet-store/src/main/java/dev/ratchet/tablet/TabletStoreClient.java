@@ -3,6 +3,7 @@ package dev.ratchet.tablet;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.ratchet.raft.RaftGroupClient;
 import dev.ratchet.raft.RaftUnavailableException;
+import dev.ratchet.raft.RequestRefusedException;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.Query;
 import dev.ratchet.tablet.proto.QueryResult;
@@ -22,9 +23,31 @@ import java.util.concurrent.CompletionException;
  * without applying again. So when {@link #submit} throws {@link RaftUnavailableException} with
  * outcome {@code UNKNOWN}, resubmit the <em>same</em> command, never a rebuilt one.
  *
+ * <p><b>Refusals.</b> Every replica checks who may submit what before anything is logged (the
+ * rules are in ARCHITECTURE.md, "Tablet store on Raft"): a refused command or query fails with
+ * {@link RequestRefusedException}, whose {@link RequestRefusedException#code() code} is {@link
+ * #CACHE_NODE_ID_MISMATCH}, {@link #ROLE_NOT_ALLOWED}, or one of raft-core's codes listed on that
+ * exception. Nothing changed, and resubmitting the same command is refused the same way; the
+ * client stays usable for other requests.
+ *
  * <p>Thread-safe; closing it closes the group client.
  */
 public final class TabletStoreClient implements AutoCloseable {
+    /**
+     * A cache node submitted a command that names another cache node ({@code cache_node_id}, or
+     * the node id of {@code RegisterCacheNode} / {@code DeregisterCacheNode}): a cache acts only
+     * for itself, as its attested TLS identity says. Operator tools (role client) may name any
+     * cache node.
+     */
+    public static final String CACHE_NODE_ID_MISMATCH = "CACHE_NODE_ID_MISMATCH";
+
+    /**
+     * The caller's role may not submit this command: {@code Bootstrap}, {@code RotateDataKey} and
+     * {@code UpdatePolicy} are for operator tools (role client), and only roles cache and client
+     * use the tablet store at all.
+     */
+    public static final String ROLE_NOT_ALLOWED = "ROLE_NOT_ALLOWED";
+
     private final RaftGroupClient group;
 
     /** Returns a client over {@code group}, which must be a client of {@link TabletStoreNode#GROUP_ID}. */
@@ -36,7 +59,9 @@ public final class TabletStoreClient implements AutoCloseable {
      * Submits {@code command} and returns its result once committed and applied.
      *
      * @throws RaftUnavailableException if no leader answered in the retry budget
-     * @throws IOException if the group refused the request, or answered bytes that are not a result
+     * @throws RequestRefusedException if this caller may not submit this command (see the codes above)
+     * @throws IOException if the group refused the request otherwise, or answered bytes that are not
+     *     a result
      */
     public Result submit(Command command) throws IOException {
         byte[] answer = group.submit(command.toByteArray());
@@ -49,7 +74,8 @@ public final class TabletStoreClient implements AutoCloseable {
 
     /**
      * Submits {@code command} without blocking; see {@link RaftGroupClient#submitAsync} for the
-     * ordering and the failures the future may complete with.
+     * ordering and the failures the future may complete with (a {@link RequestRefusedException}
+     * among them).
      */
     public CompletableFuture<Result> submitAsync(Command command) {
         return group.submitAsync(command.toByteArray()).thenApply(answer -> {
@@ -66,7 +92,9 @@ public final class TabletStoreClient implements AutoCloseable {
      * Runs {@code query} linearizably: it sees every command committed before it was sent.
      *
      * @throws RaftUnavailableException if no leader answered in the retry budget
-     * @throws IOException if the group refused the request, or answered bytes that are not a result
+     * @throws RequestRefusedException if this caller may not query the store (see the codes above)
+     * @throws IOException if the group refused the request otherwise, or answered bytes that are not
+     *     a result
      */
     public QueryResult query(Query query) throws IOException {
         byte[] answer = group.query(query.toByteArray());

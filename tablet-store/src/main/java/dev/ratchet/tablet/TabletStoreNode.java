@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -23,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * nodes with {@link #admin} (then submits the {@code Bootstrap} command through a {@link
  * TabletStoreClient}), or joins this node to a running group. Like every Ratchet Raft node it
  * never restarts; a new process is a new node.
+ *
+ * <p><b>Callers.</b> Every replica admits a command only from a caller allowed to submit it
+ * ({@code CallerRules}: a cache acts only for itself; operator tools may do anything), so the
+ * builder's request authorizer is replaced.
  *
  * <p><b>Death.</b> {@code onDeath} runs once when the node dies: the raft layer's reasons (a
  * failed log, a diverged hash chain) or the tablet state machine failing stop. Production
@@ -46,7 +51,10 @@ public final class TabletStoreNode implements AutoCloseable {
     private TabletStoreNode(RaftNode.Builder builder, NodeDeathListener onDeath) {
         // The fail-stop callback runs under the application's lock on a Ratis thread: hand off.
         this.application = new TabletApplication(reason -> failStop(reason, onDeath));
-        this.node = builder.application(application).onDeath(onDeath).build();
+        this.node = builder.application(application)
+                .requestAuthorizer(new CallerRules())
+                .onDeath(onDeath)
+                .build();
     }
 
     /**
@@ -74,6 +82,11 @@ public final class TabletStoreNode implements AutoCloseable {
     /** Returns this node's attested id, which is also its Raft peer id. */
     public String nodeId() {
         return node.nodeId();
+    }
+
+    /** Returns how many calls and requests this node refused, by code ({@link RaftNode#refusalCounts()}). */
+    Map<String, Long> refusalCounts() {
+        return node.refusalCounts();
     }
 
     /** Returns how other nodes and clients reach this node. */

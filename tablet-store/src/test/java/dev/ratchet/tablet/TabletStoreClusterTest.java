@@ -3,46 +3,63 @@ package dev.ratchet.tablet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.ratchet.attestation.NodeIdentity;
+import dev.ratchet.attestation.Role;
+import dev.ratchet.raft.RequestRefusedException;
+import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.BootstrapResult;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.CommitTablets;
 import dev.ratchet.tablet.proto.CommitTabletsResult;
+import dev.ratchet.tablet.proto.DeregisterCacheNode;
 import dev.ratchet.tablet.proto.Query;
 import dev.ratchet.tablet.proto.QueryResult;
 import dev.ratchet.tablet.proto.RegisterCacheNode;
+import dev.ratchet.tablet.proto.ReleaseStripes;
+import dev.ratchet.tablet.proto.Reservation;
 import dev.ratchet.tablet.proto.ReserveStripes;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.SlotAssignment;
 import dev.ratchet.tablet.proto.TabletCommit;
 import dev.ratchet.tablet.proto.TabletForKey;
 import dev.ratchet.tablet.proto.TabletMeta;
+import dev.ratchet.tablet.proto.UpdatePolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The tablet store over a real 3-node Raft group on loopback with attested TLS. */
+/**
+ * The tablet store over a real 3-node Raft group on loopback with attested TLS: an operator tool
+ * bootstraps it, and a cache node registers itself and commits as itself.
+ */
 @Timeout(180)
 class TabletStoreClusterTest {
-    private static final String CACHE_NODE = Fixtures.nodeId("cache-a");
     private static final ByteString KEY = ByteString.copyFromUtf8("user/42");
 
     private final Proposals proposals = new Proposals();
     private TabletTestCluster cluster;
+    private TabletStoreClient operator;
     private TabletStoreClient client;
+    private String cacheNode;
 
     @BeforeEach
     void bootstrap() throws IOException {
         cluster = new TabletTestCluster().form(3);
-        client = cluster.client();
+        operator = cluster.operator();
+        NodeIdentity cache = cluster.ca.identity(Role.CACHE);
+        cacheNode = cache.nodeId();
+        client = cluster.client(cache);
         List<SlotAssignment> slots = new ArrayList<>();
         for (int i = 0; i < Fixtures.K + Fixtures.M; i++) {
             slots.add(SlotAssignment.newBuilder()
@@ -50,13 +67,13 @@ class TabletStoreClusterTest {
                     .setAddress("sector-" + i + ":7000")
                     .build());
         }
-        Result bootstrapped = client.submit(proposals.bootstrap(
+        Result bootstrapped = operator.submit(proposals.bootstrap(
                 4, Fixtures.K, Fixtures.M, 1024, slots, Fixtures.cachePolicy(Fixtures.CACHE_MEASUREMENT)));
         assertEquals(BootstrapResult.Status.OK, bootstrapped.getBootstrap().getStatus(), bootstrapped.toString());
         Result registered = client.submit(proposals
                 .command()
                 .setRegisterCacheNode(RegisterCacheNode.newBuilder()
-                        .setNodeId(CACHE_NODE)
+                        .setNodeId(cacheNode)
                         .setMeasurementHex(Fixtures.CACHE_MEASUREMENT))
                 .build());
         assertEquals("OK", registered.getRegisterCacheNode().getStatus().name(), registered.toString());
@@ -66,6 +83,7 @@ class TabletStoreClusterTest {
     void close() throws IOException {
         try {
             client.close();
+            operator.close();
         } finally {
             cluster.close();
         }
@@ -159,6 +177,102 @@ class TabletStoreClusterTest {
                 commit(tabletId, 0).getCommitTablets().getStatus());
     }
 
+    @Test
+    void aCacheActingForAnotherCache_isRefusedAsCacheNodeIdMismatch_whileHonestCachesKeepWorking() throws Exception {
+        NodeIdentity otherCache = cluster.ca.identity(Role.CACHE);
+        String other = otherCache.nodeId();
+        try (TabletStoreClient otherClient = cluster.client(otherCache)) {
+            assertOk(otherClient.submit(register(other)));
+            List<Long> othersStripes = reserve(otherClient, other, 2);
+
+            // The first cache tries to spend, release and revoke the other's: each refused, by code.
+            Command release = proposals
+                    .command()
+                    .setReleaseStripes(
+                            ReleaseStripes.newBuilder().setCacheNodeId(other).addAllStripes(othersStripes))
+                    .build();
+            RequestRefusedException refused = assertThrows(RequestRefusedException.class, () -> client.submit(release));
+            assertEquals(TabletStoreClient.CACHE_NODE_ID_MISMATCH, refused.code());
+            assertTrue(refused.detail().contains(other) && refused.detail().contains(cacheNode), refused::detail);
+            CompletionException async = assertThrows(
+                    CompletionException.class,
+                    () -> client.submitAsync(reserveCommand(other, 1)).join());
+            assertEquals(TabletStoreClient.CACHE_NODE_ID_MISMATCH, ((RequestRefusedException) async.getCause()).code());
+            Command deregister = proposals
+                    .command()
+                    .setDeregisterCacheNode(DeregisterCacheNode.newBuilder().setNodeId(other))
+                    .build();
+            assertEquals(
+                    TabletStoreClient.CACHE_NODE_ID_MISMATCH,
+                    assertThrows(RequestRefusedException.class, () -> client.submit(deregister))
+                            .code());
+            Command widenPolicy = proposals
+                    .command()
+                    .setUpdatePolicy(UpdatePolicy.newBuilder()
+                            .setExpectedPolicyVersion(1)
+                            .setPolicy(Fixtures.cachePolicy(Fixtures.CACHE_MEASUREMENT, "bb".repeat(48))))
+                    .build();
+            assertEquals(
+                    TabletStoreClient.ROLE_NOT_ALLOWED,
+                    assertThrows(RequestRefusedException.class, () -> client.submit(widenPolicy))
+                            .code());
+
+            // Both caches keep working, on the same clients, and nothing of the other's moved.
+            assertEquals(
+                    CommitTabletsResult.Status.OK,
+                    commit(tabletForKey().getTabletId(), 0).getCommitTablets().getStatus());
+            List<Long> more = reserve(otherClient, other, 1);
+            assertEquals(
+                    List.of(othersStripes.get(0), othersStripes.get(1), more.get(0)),
+                    reservedBy(other),
+                    "the other cache's reservations");
+
+            // An operator tool may act for a cache that cannot: it deregisters the other one.
+            assertOk(operator.submit(deregister));
+        }
+        long counted = cluster.nodes.stream()
+                .mapToLong(n -> n.refusalCounts().getOrDefault(TabletStoreClient.CACHE_NODE_ID_MISMATCH, 0L))
+                .sum();
+        assertTrue(counted >= 3, () -> "refusals counted: " + counted);
+        assertTrue(cluster.deaths.isEmpty(), cluster.deaths.toString());
+    }
+
+    private Command register(String nodeId) {
+        return proposals
+                .command()
+                .setRegisterCacheNode(
+                        RegisterCacheNode.newBuilder().setNodeId(nodeId).setMeasurementHex(Fixtures.CACHE_MEASUREMENT))
+                .build();
+    }
+
+    private Command reserveCommand(String nodeId, int stripes) {
+        return proposals
+                .command()
+                .setReserveStripes(
+                        ReserveStripes.newBuilder().setCacheNodeId(nodeId).setStripeCount(stripes))
+                .build();
+    }
+
+    private List<Long> reserve(TabletStoreClient as, String nodeId, int stripes) throws IOException {
+        Result reserved = as.submit(reserveCommand(nodeId, stripes));
+        assertOk(reserved);
+        return reserved.getReserveStripes().getStripesList();
+    }
+
+    private List<Long> reservedBy(String nodeId) throws IOException {
+        QueryResult array = operator.query(
+                Query.newBuilder().setArray(ArrayQuery.getDefaultInstance()).build());
+        return array.getArray().getReservationsList().stream()
+                .filter(r -> r.getCacheNodeId().equals(nodeId))
+                .findFirst()
+                .map(Reservation::getStripesList)
+                .orElse(List.of());
+    }
+
+    private static void assertOk(Result result) {
+        assertTrue(!result.hasRejection() && result.toString().contains("status: OK"), result::toString);
+    }
+
     private String leaderQuietly() {
         try {
             return client.leader();
@@ -188,14 +302,14 @@ class TabletStoreClusterTest {
         Result reserved = client.submit(proposals
                 .command()
                 .setReserveStripes(
-                        ReserveStripes.newBuilder().setCacheNodeId(CACHE_NODE).setStripeCount(1))
+                        ReserveStripes.newBuilder().setCacheNodeId(cacheNode).setStripeCount(1))
                 .build());
         List<Long> stripes = reserved.getReserveStripes().getStripesList();
         assertEquals(1, stripes.size(), reserved.toString());
         return proposals
                 .command()
                 .setCommitTablets(CommitTablets.newBuilder()
-                        .setCacheNodeId(CACHE_NODE)
+                        .setCacheNodeId(cacheNode)
                         .addCommits(TabletCommit.newBuilder()
                                 .setTabletId(tabletId)
                                 .setExpectedVersion(expectedVersion)

@@ -1,27 +1,24 @@
 package dev.ratchet.tablet;
 
 import dev.ratchet.attestation.AttestationVerifier;
+import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.attestation.TestClusterCa;
+import dev.ratchet.raft.Await;
+import dev.ratchet.raft.LoopbackPorts;
 import dev.ratchet.raft.RaftAdmin;
 import dev.ratchet.raft.RaftGroupClient;
 import dev.ratchet.raft.RaftNode;
+import dev.ratchet.raft.TestRamRoot;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * A test fixture: tablet-store nodes on loopback with real attested TLS and a RAM root of their
@@ -30,12 +27,10 @@ import java.util.stream.Stream;
  */
 final class TabletTestCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final String HOST = "127.0.0.1";
-    private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
 
     final TestClusterCa ca = new TestClusterCa(Clock.systemUTC());
     final AttestationVerifier verifier = ca.verifier();
-    final Path ramRoot = newRamRoot();
+    final Path ramRoot = TestRamRoot.create("ratchet-tablet-test-");
     final List<TabletStoreNode> nodes = new ArrayList<>();
     final Map<String, String> deaths = new ConcurrentHashMap<>();
     final RaftAdmin admin = TabletStoreNode.admin(ca.identity(Role.CLIENT), verifier, Clock.systemUTC(), List.of());
@@ -50,9 +45,9 @@ final class TabletTestCluster implements AutoCloseable {
     }
 
     private TabletStoreNode startNode() throws IOException {
-        int[] ports = freePorts(3);
+        int[] ports = LoopbackPorts.free(3);
         RaftNode.Builder builder = RaftNode.builder(ca.identity(Role.TABLET_STORE), verifier)
-                .address(HOST, ports[0], ports[1], ports[2])
+                .address(LoopbackPorts.HOST, ports[0], ports[1], ports[2])
                 .ramRoot(ramRoot)
                 // Loopback timings (ratis-guide §6): stable elections on a loaded 2-core machine.
                 .electionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
@@ -62,10 +57,15 @@ final class TabletTestCluster implements AutoCloseable {
         return TabletStoreNode.start(builder, (reason, cause) -> deaths.put(String.valueOf(reason), "dead"));
     }
 
-    /** Returns a client acting as an attested cache node, trusting the current members. */
-    TabletStoreClient client() {
+    /** Returns a client acting as an operator tool (role client), trusting the current members. */
+    TabletStoreClient operator() {
+        return client(ca.identity(Role.CLIENT));
+    }
+
+    /** Returns a client acting as {@code identity} (a cache node or an operator tool), trusting the current members. */
+    TabletStoreClient client(NodeIdentity identity) {
         return new TabletStoreClient(
-                RaftGroupClient.builder(ca.identity(Role.CACHE), verifier, TabletStoreNode.GROUP_ID, admin.members())
+                RaftGroupClient.builder(identity, verifier, TabletStoreNode.GROUP_ID, admin.members())
                         .requestTimeout(Duration.ofSeconds(3))
                         .attempts(12, Duration.ofMillis(100), Duration.ofSeconds(1))
                         .build());
@@ -77,49 +77,7 @@ final class TabletTestCluster implements AutoCloseable {
 
     /** Polls {@code condition} until it holds, failing the test after {@link #WAIT}. */
     static void awaitUntil(String what, BooleanSupplier condition) {
-        long deadlineNanos = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadlineNanos > 0) {
-                throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-            }
-            LockSupport.parkNanos(POLL_NANOS);
-        }
-    }
-
-    // Ratis needs fixed, distinct ports before it starts; another process may still take one
-    // between this and the bind, an accepted race in tests.
-    static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST));
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // closing a listening socket we own cannot lose data
-                }
-            }
-        }
-    }
-
-    private static Path newRamRoot() {
-        try {
-            Path shm = Path.of("/dev/shm");
-            return Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "ratchet-tablet-test-")
-                    : Files.createTempDirectory("ratchet-tablet-test-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Await.until(WAIT, what, condition);
     }
 
     @Override
@@ -131,12 +89,6 @@ final class TabletTestCluster implements AutoCloseable {
                 // keep closing the others; the root is deleted below regardless
             }
         }
-        try (Stream<Path> paths = Files.walk(ramRoot)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestRamRoot.delete(ramRoot);
     }
 }
