@@ -91,7 +91,8 @@ import org.slf4j.LoggerFactory;
  * death (two reports of one server must not race for the same death-record version).
  *
  * <p>Nothing it holds needs to survive it: a crashed cache node leaves at most reserved stripes
- * (released when it is deregistered) and stripes pending trim (any other node trims them).
+ * (released when another node expires it, see {@link Heartbeats}, or an operator deregisters it)
+ * and stripes pending trim (any other node trims them).
  *
  * <p>Thread-safe.
  */
@@ -222,7 +223,8 @@ public final class CacheNode implements AutoCloseable {
     /**
      * Stops serving, releases this node's unused stripes, deregisters it from the tablet store
      * and pushes the writer set without it; idempotent. A node that cannot reach the store still
-     * closes; its reservations are then released when an operator removes it.
+     * closes; its reservations are then released when another node expires it or an operator
+     * removes it.
      */
     @Override
     public void close() {
