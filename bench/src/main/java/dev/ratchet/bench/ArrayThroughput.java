@@ -1,13 +1,8 @@
 package dev.ratchet.bench;
 
-import dev.ratchet.attestation.AttestationPolicy;
 import dev.ratchet.attestation.AttestationVerifier;
 import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
-import dev.ratchet.attestation.simulated.CodeMeasurement;
-import dev.ratchet.attestation.simulated.SimulatedCa;
-import dev.ratchet.attestation.simulated.SimulatedProvider;
-import dev.ratchet.attestation.simulated.SimulatedVerifier;
 import dev.ratchet.attestation.tls.AttestedKeyManager;
 import dev.ratchet.attestation.tls.AttestedTls;
 import dev.ratchet.attestation.tls.AttestedTrustManager;
@@ -77,24 +72,15 @@ public final class ArrayThroughput {
         Cluster(int k, int m, long capacitySectors) throws Exception {
             this.k = k;
             this.m = m;
-            Clock clock = Clock.systemUTC();
-            SimulatedCa ca = SimulatedCa.create(clock);
-            CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(new byte[48]);
-            AttestationPolicy.Builder policy = AttestationPolicy.builder().allowSimulated(true);
-            for (Role role : Role.values()) {
-                policy.allowMeasurement(role, measurement.forRole(role));
-            }
-            AttestationVerifier verifier =
-                    new AttestationVerifier(policy.build(), List.of(new SimulatedVerifier(List.of(ca.certificate()))));
-            NodeIdentity cache =
-                    NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
-            NodeIdentity operator =
-                    NodeIdentity.generate(Role.TABLET_STORE, SimulatedProvider.create(ca, measurement, clock), clock);
+            SimulatedTrust trust = SimulatedTrust.create();
+            Clock clock = trust.clock();
+            AttestationVerifier verifier = trust.verifier();
+            NodeIdentity cache = trust.identity(Role.CACHE);
+            NodeIdentity operator = trust.identity(Role.TABLET_STORE);
             WriterAuthority authority = WriterAuthority.generate();
             List<SectorDevice> devices = new ArrayList<>();
             for (int slot = 0; slot < k + m; slot++) {
-                NodeIdentity sector =
-                        NodeIdentity.generate(Role.SECTOR, SimulatedProvider.create(ca, measurement, clock), clock);
+                NodeIdentity sector = trust.identity(Role.SECTOR);
                 SectorServer server = SectorServer.builder(sector, verifier, authority.publicKey())
                         .capacitySectors(capacitySectors)
                         .clock(clock)
