@@ -82,6 +82,18 @@ final class ServingLimits {
     /** Tries of one batch when the tablet moved under it (version conflicts): then OVERLOADED. */
     static final int CONFLICT_RETRIES_MAX = 32;
 
+    /**
+     * Group-commit rounds one cache node has proposed and not yet seen answered. Two lets the next
+     * group replicate while the last is applied and answered; more would only split the groups.
+     */
+    static final int COMMIT_ROUNDS_IN_FLIGHT_MAX = 2;
+
+    /** Tablets in one group commit: the tablet store's per-commit limit. */
+    static final int COMMIT_GROUP_TABLETS_MAX = 64;
+
+    /** Stripes named by one group commit: the tablet store's per-command limit. */
+    static final int COMMIT_GROUP_STRIPES_MAX = 4096;
+
     /** Tries of one array write onto fresh stripes when a server failed: then NOT_SERVING. */
     static final int WRITE_ATTEMPTS_MAX = 4;
 

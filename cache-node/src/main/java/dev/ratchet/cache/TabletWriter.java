@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Nothing changed (replays, failed compare-and-sets): there is no commit to confirm the
  *       version, so it is confirmed by a linearizable query issued after each op arrived (and the
  *       ops applied again if it moved), and the answers linearize at that query.
- *   <li>Otherwise seal and write the next version to fresh stripes and commit {@code v -> v + 1}.
+ *   <li>Otherwise seal and write the next version to fresh stripes and commit {@code v -> v + 1},
+ *       in one Raft entry with the commits of other tablets ready at the same time ({@link
+ *       GroupCommit}).
  *       Only a committed version is answered. On a version conflict (another cache node won), the
  *       stripes are reused and the same ops are applied again to the new version, so every
  *       compare-and-set is evaluated against the state it will commit on. If the commit's answer
@@ -54,6 +56,7 @@ final class TabletWriter {
     private final Executor workers;
     private final ScheduledExecutorService timer;
     private final int queueDepthMax;
+    private final GroupCommit commits;
     private final Map<Long, TabletQueue> queues = new ConcurrentHashMap<>();
 
     /** The last version of each tablet this node committed or queried; may be stale. */
@@ -90,6 +93,12 @@ final class TabletWriter {
         this.workers = Objects.requireNonNull(workers, "workers");
         this.timer = Objects.requireNonNull(timer, "timer");
         this.queueDepthMax = queueDepthMax;
+        this.commits = new GroupCommit(
+                this::submit,
+                directory.nodeId(),
+                ServingLimits.COMMIT_ROUNDS_IN_FLIGHT_MAX,
+                ServingLimits.COMMIT_GROUP_TABLETS_MAX,
+                ServingLimits.COMMIT_GROUP_STRIPES_MAX);
     }
 
     /**
@@ -296,19 +305,26 @@ final class TabletWriter {
     }
 
     private CommitTabletsResult commit(TabletMeta tablet, TabletBlob blob) {
-        Result result = directory.submit(directory
-                .command()
-                .setCommitTablets(CommitTablets.newBuilder()
-                        .setCacheNodeId(directory.nodeId())
-                        .addCommits(TabletCommit.newBuilder()
-                                .setTabletId(tablet.getTabletId())
-                                .setExpectedVersion(tablet.getVersion())
-                                .setBlob(blob)))
+        return commits.commit(TabletCommit.newBuilder()
+                .setTabletId(tablet.getTabletId())
+                .setExpectedVersion(tablet.getVersion())
+                .setBlob(blob)
                 .build());
+    }
+
+    /** Proposes one group of commits (see {@link GroupCommit}). */
+    private CommitTabletsResult submit(CommitTablets group) {
+        Result result =
+                directory.submit(directory.command().setCommitTablets(group).build());
         if (result.hasRejection()) {
             throw new KvException(KvError.NOT_SERVING, "commit rejected: " + result.getRejection());
         }
         return result.getCommitTablets();
+    }
+
+    /** Returns the number of commit rounds proposed so far; for tests. */
+    long commitRounds() {
+        return commits.rounds();
     }
 
     private static void answer(List<PendingWrite> ops, List<OpOutcome> outcomes) {
