@@ -15,6 +15,7 @@ import dev.ratchet.tablet.proto.RotateDataKeyResult;
 import dev.ratchet.tablet.proto.Slot;
 import dev.ratchet.tablet.proto.SlotAssignment;
 import dev.ratchet.tablet.proto.SlotState;
+import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.UpdatePolicy;
 import dev.ratchet.tablet.proto.UpdatePolicyResult;
 import java.util.ArrayList;
@@ -136,8 +137,10 @@ final class ClusterCommands {
         }
         Set<Long> inUse = new HashSet<>();
         for (Tablet tablet : state.ring.byId()) {
-            if (tablet.blob().getStripesCount() > 0) {
-                inUse.add(tablet.blob().getKeyEpoch());
+            for (TabletBlob blob : tablet.blobs()) {
+                if (blob.getStripesCount() > 0) {
+                    inUse.add(blob.getKeyEpoch());
+                }
             }
         }
         state.keys.start(command.getNewEpoch(), command.getKey());

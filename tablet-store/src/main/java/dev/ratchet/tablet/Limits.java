@@ -21,6 +21,13 @@ final class Limits {
     static final int STRIPES_PER_TABLET_MAX = 1024;
 
     /**
+     * Delta blobs one tablet may carry on top of its base. Every cold read of the tablet fetches
+     * the base and each delta, so the chain must stay short; cache nodes rewrite the whole tablet
+     * well before this (see the cache node's delta policy).
+     */
+    static final int DELTAS_PER_TABLET_MAX = 32;
+
+    /**
      * Stripes one command may name in total: with 32-byte digests for k + m <= 64 shards, a
      * command stays under 8 MiB, well inside Ratis's 64 MiB gRPC message limit.
      */

@@ -3,7 +3,9 @@ package dev.ratchet.tablet;
 import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletHeader;
 import dev.ratchet.tablet.proto.TabletMeta;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,11 +15,30 @@ import java.util.Set;
  * @param version strictly increasing per id
  * @param first the first ring position the tablet owns
  * @param last the last ring position the tablet owns (inclusive, compared unsigned)
- * @param blob where the encrypted data lives
+ * @param blob the base: the whole tablet as of version {@code version - deltas.size()}
+ * @param deltas the blobs committed since the base, oldest first: {@code deltas.get(i)} holds
+ *     only the changes that made version {@code version - deltas.size() + i + 1}
  */
-record Tablet(long id, long version, long first, long last, TabletBlob blob) {
+record Tablet(long id, long version, long first, long last, TabletBlob blob, List<TabletBlob> deltas) {
     /** The blob of a tablet that has never held data. */
     static final TabletBlob EMPTY_BLOB = TabletBlob.getDefaultInstance();
+
+    Tablet {
+        deltas = List.copyOf(deltas);
+    }
+
+    /** A tablet whose blob holds all of it (no deltas). */
+    Tablet(long id, long version, long first, long last, TabletBlob blob) {
+        this(id, version, first, last, blob, List.of());
+    }
+
+    /** Returns the base and then every delta: every blob this version needs, oldest first. */
+    List<TabletBlob> blobs() {
+        List<TabletBlob> all = new ArrayList<>(1 + deltas.size());
+        all.add(blob);
+        all.addAll(deltas);
+        return all;
+    }
 
     /** Returns this tablet's wire form. */
     TabletMeta toMeta() {
@@ -27,6 +48,7 @@ record Tablet(long id, long version, long first, long last, TabletBlob blob) {
                 .setRangeFirst(first)
                 .setRangeLast(last)
                 .setBlob(blob)
+                .addAllDeltas(deltas)
                 .build();
     }
 

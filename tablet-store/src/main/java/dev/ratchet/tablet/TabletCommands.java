@@ -65,13 +65,31 @@ final class TabletCommands {
         if (unreserved != null) {
             return commitResult(CommitTabletsResult.Status.STRIPE_NOT_RESERVED, unreserved);
         }
+        for (int i = 0; i < count; i++) {
+            if (command.getCommits(i).getDelta() && current.get(i).deltas().size() >= Limits.DELTAS_PER_TABLET_MAX) {
+                return commitResult(
+                        CommitTabletsResult.Status.TOO_MANY_DELTAS,
+                        "tablet " + Long.toUnsignedString(current.get(i).id()) + " already has "
+                                + Limits.DELTAS_PER_TABLET_MAX + " deltas");
+            }
+        }
 
         CommitTabletsResult.Builder result = CommitTabletsResult.newBuilder().setStatus(CommitTabletsResult.Status.OK);
         for (int i = 0; i < count; i++) {
             Tablet old = current.get(i);
             TabletBlob blob = blobs.get(i);
-            Tablet next = new Tablet(old.id(), old.version() + 1, old.first(), old.last(), blob);
-            replaceStripes(state, node, List.of(old), blob);
+            Tablet next;
+            if (command.getCommits(i).getDelta()) {
+                // Copy-on-write still holds: the delta's stripes are fresh, and the base and the
+                // earlier deltas stay, unchanged, as part of the new version.
+                List<TabletBlob> deltas = new ArrayList<>(old.deltas());
+                deltas.add(blob);
+                next = new Tablet(old.id(), old.version() + 1, old.first(), old.last(), old.blob(), deltas);
+                state.stripes.consume(node, blob.getStripesList());
+            } else {
+                next = new Tablet(old.id(), old.version() + 1, old.first(), old.last(), blob);
+                replaceStripes(state, node, List.of(old), blob);
+            }
             state.ring.put(next);
             result.addTablets(next.toHeader());
         }
@@ -99,6 +117,11 @@ final class TabletCommands {
                 return commitResult(
                         CommitTabletsResult.Status.INVALID,
                         "tablet " + Long.toUnsignedString(commit.getTabletId()) + " appears twice");
+            }
+            if (commit.getDelta() && commit.getBlob().getStripesCount() == 0) {
+                return commitResult(
+                        CommitTabletsResult.Status.INVALID,
+                        "the delta for tablet " + Long.toUnsignedString(commit.getTabletId()) + " has no stripes");
             }
         }
         if (stripeTotal(blobs) > Limits.STRIPES_PER_COMMAND_MAX) {
@@ -243,7 +266,9 @@ final class TabletCommands {
     /** Retires the old tablets' stripes and takes the new blob's stripes out of the node's reservation. */
     private static void replaceStripes(TabletState state, String node, List<Tablet> old, TabletBlob blob) {
         for (Tablet tablet : old) {
-            state.stripes.retire(tablet.blob().getStripesList());
+            for (TabletBlob retired : tablet.blobs()) {
+                state.stripes.retire(retired.getStripesList());
+            }
         }
         state.stripes.consume(node, blob.getStripesList());
     }

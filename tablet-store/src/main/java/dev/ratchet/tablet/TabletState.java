@@ -8,6 +8,7 @@ import dev.ratchet.tablet.proto.Reservation;
 import dev.ratchet.tablet.proto.Slot;
 import dev.ratchet.tablet.proto.SlotState;
 import dev.ratchet.tablet.proto.Snapshot;
+import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletMeta;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -114,7 +115,12 @@ final class TabletState {
                 throw new IllegalStateException("tablet " + meta.getTabletId() + " appears twice");
             }
             ring.put(new Tablet(
-                    meta.getTabletId(), meta.getVersion(), meta.getRangeFirst(), meta.getRangeLast(), meta.getBlob()));
+                    meta.getTabletId(),
+                    meta.getVersion(),
+                    meta.getRangeFirst(),
+                    meta.getRangeLast(),
+                    meta.getBlob(),
+                    meta.getDeltasList()));
         }
         array = new SectorArray(snapshot.getDataShards(), snapshot.getParityShards(), snapshot.getSlotsList());
         array.restoreDeaths(snapshot.getDeathRecordVersion(), snapshot.getDeadNodeIdsList());
@@ -162,13 +168,25 @@ final class TabletState {
             if (tablet.id() <= 0 || tablet.id() >= nextTabletId) {
                 throw new IllegalStateException("tablet id " + tablet.id() + " outside [1, " + nextTabletId + ")");
             }
-            String problem = Tablet.blobProblem(tablet.blob(), array.dataShards(), array.parityShards());
-            if (problem != null) {
-                throw new IllegalStateException("tablet " + tablet.id() + ": " + problem);
+            if (tablet.deltas().size() > Limits.DELTAS_PER_TABLET_MAX
+                    || Long.compareUnsigned(tablet.deltas().size(), tablet.version()) > 0) {
+                throw new IllegalStateException("tablet " + tablet.id() + " at version " + tablet.version() + " has "
+                        + tablet.deltas().size() + " deltas");
             }
-            if (tablet.blob().getStripesCount() > 0 && !keys.has(tablet.blob().getKeyEpoch())) {
-                throw new IllegalStateException("tablet " + tablet.id() + " uses erased key epoch "
-                        + tablet.blob().getKeyEpoch());
+            for (TabletBlob blob : tablet.blobs()) {
+                String problem = Tablet.blobProblem(blob, array.dataShards(), array.parityShards());
+                if (problem != null) {
+                    throw new IllegalStateException("tablet " + tablet.id() + ": " + problem);
+                }
+                if (blob.getStripesCount() > 0 && !keys.has(blob.getKeyEpoch())) {
+                    throw new IllegalStateException(
+                            "tablet " + tablet.id() + " uses erased key epoch " + blob.getKeyEpoch());
+                }
+            }
+            for (TabletBlob delta : tablet.deltas()) {
+                if (delta.getStripesCount() == 0) {
+                    throw new IllegalStateException("tablet " + tablet.id() + " has an empty delta");
+                }
             }
         }
         checkStripePartition();
@@ -255,8 +273,10 @@ final class TabletState {
             throw new IllegalStateException("reserved count " + stripes.reservedTotal() + " != " + reservedTotal);
         }
         for (Tablet tablet : ring.byId()) {
-            for (long stripe : tablet.blob().getStripesList()) {
-                claim(owner, stripe, "used by tablet " + tablet.id(), highWater);
+            for (TabletBlob blob : tablet.blobs()) {
+                for (long stripe : blob.getStripesList()) {
+                    claim(owner, stripe, "used by tablet " + tablet.id(), highWater);
+                }
             }
         }
         if (owner.size() != highWater) {

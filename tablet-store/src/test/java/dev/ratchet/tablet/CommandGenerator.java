@@ -141,7 +141,8 @@ final class CommandGenerator {
             commit.addCommits(TabletCommit.newBuilder()
                     .setTabletId(random.nextInt(30) == 0 ? 999 : tablet.getTabletId())
                     .setExpectedVersion(version)
-                    .setBlob(blob(machine, reserved)));
+                    .setBlob(blob(machine, reserved))
+                    .setDelta(random.nextInt(3) == 0));
         }
         return commit.build();
     }

@@ -188,6 +188,89 @@ class TabletCommandsTest {
     }
 
     @Test
+    void deltaCommit_appendsToTheBaseAndFreesNothing_thenAWholeTabletFreesBaseAndDeltas() {
+        List<Long> stripes = fixtures.reserve(machine, CACHE_A, 5);
+        commit(CACHE_A, tabletCommit(1, 0, stripes.subList(0, 2)));
+        assertEquals(CommitTabletsResult.Status.OK, commitStatus(CACHE_A, deltaCommit(1, 1, stripes.subList(2, 3))));
+        assertEquals(CommitTabletsResult.Status.OK, commitStatus(CACHE_A, deltaCommit(1, 2, stripes.subList(3, 4))));
+        TabletMeta withDeltas = tablet(1);
+        assertEquals(3, withDeltas.getVersion());
+        assertEquals(stripes.subList(0, 2), withDeltas.getBlob().getStripesList(), "the base stays");
+        assertEquals(
+                List.of(stripes.subList(2, 3), stripes.subList(3, 4)),
+                withDeltas.getDeltasList().stream()
+                        .map(TabletBlob::getStripesList)
+                        .toList());
+        assertTrue(array().getPendingTrimStripesList().isEmpty(), "a delta frees nothing");
+        machine.checkInvariants();
+        TabletStateMachine restored = TabletStateMachine.restore(machine.snapshot());
+        restored.checkInvariants();
+        assertArrayEquals(machine.snapshot(), restored.snapshot(), "deltas survive a snapshot");
+
+        assertEquals(CommitTabletsResult.Status.OK, commitStatus(CACHE_A, tabletCommit(1, 3, stripes.subList(4, 5))));
+        TabletMeta rewritten = tablet(1);
+        assertEquals(4, rewritten.getVersion());
+        assertEquals(0, rewritten.getDeltasCount());
+        assertEquals(
+                stripes.subList(0, 4),
+                array().getPendingTrimStripesList().stream().sorted().toList());
+        machine.checkInvariants();
+    }
+
+    @Test
+    void deltaCommit_limitsAndShape_areRefusedWithTypedStatuses() {
+        List<Long> stripes = fixtures.reserve(machine, CACHE_A, Limits.DELTAS_PER_TABLET_MAX + 2);
+        commit(CACHE_A, tabletCommit(1, 0, stripes.subList(0, 1)));
+        for (int i = 1; i <= Limits.DELTAS_PER_TABLET_MAX; i++) {
+            assertEquals(
+                    CommitTabletsResult.Status.OK, commitStatus(CACHE_A, deltaCommit(1, i, stripes.subList(i, i + 1))));
+        }
+        byte[] before = machine.snapshot();
+        long version = Limits.DELTAS_PER_TABLET_MAX + 1;
+        List<Long> last = stripes.subList(stripes.size() - 1, stripes.size());
+        assertEquals(CommitTabletsResult.Status.TOO_MANY_DELTAS, commitStatus(CACHE_A, deltaCommit(1, version, last)));
+        assertEquals(
+                CommitTabletsResult.Status.INVALID,
+                commitStatus(
+                        CACHE_A,
+                        TabletCommit.newBuilder()
+                                .setTabletId(1)
+                                .setExpectedVersion(version)
+                                .setBlob(Tablet.EMPTY_BLOB)
+                                .setDelta(true)
+                                .build()));
+        assertStateUnchangedExceptWindow(before);
+        assertEquals(CommitTabletsResult.Status.OK, commitStatus(CACHE_A, tabletCommit(1, version, last)));
+        machine.checkInvariants();
+    }
+
+    @Test
+    void split_ofATabletWithDeltas_freesItsBaseAndEveryDelta() {
+        List<Long> stripes = fixtures.reserve(machine, CACHE_A, 4);
+        commit(CACHE_A, tabletCommit(1, 0, stripes.subList(0, 1)));
+        commit(CACHE_A, deltaCommit(1, 1, stripes.subList(1, 2)));
+        TabletMeta before = tablet(1);
+        long middle = before.getRangeFirst() + (before.getRangeLast() - before.getRangeFirst()) / 2 + 1;
+        SplitTabletResult result = machine.apply(fixtures.command()
+                        .setSplitTablet(SplitTablet.newBuilder()
+                                .setCacheNodeId(CACHE_A)
+                                .setTabletId(1)
+                                .setExpectedVersion(2)
+                                .setSplitPosition(middle)
+                                .setLeftBlob(blob(stripes.subList(2, 3), 1))
+                                .setRightBlob(blob(stripes.subList(3, 4), 1))
+                                .setExpectedNewTabletId(5))
+                        .build())
+                .getSplitTablet();
+        assertEquals(SplitTabletResult.Status.OK, result.getStatus());
+        assertEquals(0, tablet(1).getDeltasCount());
+        assertEquals(
+                stripes.subList(0, 2),
+                array().getPendingTrimStripesList().stream().sorted().toList());
+        machine.checkInvariants();
+    }
+
+    @Test
     void split_dividesRangeAndEveryKeyMapsToOneTablet() {
         List<Long> stripes = fixtures.reserve(machine, CACHE_A, 2);
         TabletMeta before = tablet(1);
@@ -359,6 +442,12 @@ class TabletCommandsTest {
                 .setTabletId(id)
                 .setExpectedVersion(expectedVersion)
                 .setBlob(blob(stripes, 1))
+                .build();
+    }
+
+    private static TabletCommit deltaCommit(long id, long expectedVersion, List<Long> stripes) {
+        return tabletCommit(id, expectedVersion, stripes).toBuilder()
+                .setDelta(true)
                 .build();
     }
 
