@@ -114,10 +114,14 @@ final class Rebuilds {
             List<Long> stripes = new ArrayList<>();
             List<byte[]> digests = new ArrayList<>();
             for (TabletMeta tablet : directory.refreshRing().tablets()) {
-                TabletBlob blob = tablet.getBlob();
-                stripes.addAll(blob.getStripesList());
-                for (ByteString digest : blob.getShardDigestsList()) {
-                    digests.add(digest.toByteArray());
+                List<TabletBlob> blobs = new ArrayList<>(1 + tablet.getDeltasCount());
+                blobs.add(tablet.getBlob());
+                blobs.addAll(tablet.getDeltasList());
+                for (TabletBlob blob : blobs) {
+                    stripes.addAll(blob.getStripesList());
+                    for (ByteString digest : blob.getShardDigestsList()) {
+                        digests.add(digest.toByteArray());
+                    }
                 }
             }
             log.warn("rebuilding slot {} onto {} at {}: {} stripes", slot, nodeId, address, stripes.size());

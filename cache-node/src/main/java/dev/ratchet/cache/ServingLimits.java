@@ -94,6 +94,13 @@ final class ServingLimits {
     /** Stripes named by one group commit: the tablet store's per-command limit. */
     static final int COMMIT_GROUP_STRIPES_MAX = 4096;
 
+    /**
+     * Delta blobs a tablet may have before its next flush writes it whole; the store allows 32.
+     * Every cold read fetches them all, and the stripe rule in {@link TabletWriter#asDelta} usually
+     * ends a chain sooner.
+     */
+    static final int DELTAS_PER_TABLET_MAX = 16;
+
     /** Tries of one array write onto fresh stripes when a server failed: then NOT_SERVING. */
     static final int WRITE_ATTEMPTS_MAX = 4;
 

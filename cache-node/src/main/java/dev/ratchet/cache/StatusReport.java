@@ -11,6 +11,7 @@ import dev.ratchet.tablet.TabletStoreClient;
 import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.Slot;
 import dev.ratchet.tablet.proto.SlotState;
+import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletMeta;
 import java.io.IOException;
 import java.util.List;
@@ -46,14 +47,21 @@ final class StatusReport {
                     .setLeader(peer.getId().toString().equals(leader)));
         }
         for (TabletMeta tablet : directory.refreshRing().tablets()) {
+            // Every blob records the whole tablet's size after it, so the newest one is current.
+            TabletBlob newest =
+                    tablet.getDeltasCount() == 0 ? tablet.getBlob() : tablet.getDeltas(tablet.getDeltasCount() - 1);
+            int stripes = tablet.getBlob().getStripesCount();
+            for (TabletBlob delta : tablet.getDeltasList()) {
+                stripes += delta.getStripesCount();
+            }
             answer.addTablets(TabletStatus.newBuilder()
                     .setTabletId(tablet.getTabletId())
                     .setVersion(tablet.getVersion())
                     .setRangeFirst(tablet.getRangeFirst())
                     .setRangeLast(tablet.getRangeLast())
-                    .setKeyCount(tablet.getBlob().getKeyCount())
-                    .setPlaintextBytes(tablet.getBlob().getPlaintextBytes())
-                    .setStripeCount(tablet.getBlob().getStripesCount()));
+                    .setKeyCount(newest.getKeyCount())
+                    .setPlaintextBytes(newest.getPlaintextBytes())
+                    .setStripeCount(stripes));
         }
         ArrayView view = directory.array();
         boolean degraded = false;

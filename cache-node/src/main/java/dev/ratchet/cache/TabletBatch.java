@@ -6,7 +6,6 @@ import dev.ratchet.cache.proto.Entry;
 import dev.ratchet.cache.proto.RecordedOutcome;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,14 +40,18 @@ final class TabletBatch {
     private TabletBatch() {}
 
     /**
-     * The result of a batch: the next contents, the outcomes index-aligned with the ops, and
-     * whether anything changed. When {@code changed} is false, {@code next} is the base itself and
-     * the caller need not write a new version.
+     * The result of a batch: the next contents, the outcomes index-aligned with the ops, whether
+     * anything changed, and the delta from the base to {@code next} (null when nothing changed).
+     * When {@code changed} is false, {@code next} is the base itself and the caller need not write
+     * a new version.
      */
-    record Applied(TabletContents next, List<OpOutcome> outcomes, boolean changed) {
+    record Applied(TabletContents next, List<OpOutcome> outcomes, boolean changed, TabletDelta delta) {
         Applied {
             Objects.requireNonNull(next, "next");
             outcomes = List.copyOf(outcomes);
+            if (changed != (delta != null)) {
+                throw new IllegalArgumentException("a changed batch has a delta, an unchanged one none");
+            }
         }
     }
 
@@ -65,9 +68,14 @@ final class TabletBatch {
             throw new IllegalStateException("outcomes are not aligned with ops");
         }
         if (!working.changed) {
-            return new Applied(base, outcomes, false);
+            return new Applied(base, outcomes, false, null);
         }
-        return new Applied(working.freeze(), outcomes, true);
+        TabletDelta delta = working.delta();
+        try {
+            return new Applied(delta.applyTo(base), outcomes, true, delta);
+        } catch (CorruptTabletException e) {
+            throw new IllegalStateException("a batch built a delta that does not fit its base: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -213,52 +221,26 @@ final class TabletBatch {
             throw new AssertionError(op.kind());
         }
 
-        TabletContents freeze() {
-            return TabletContents.of(base.tabletId(), nextKeyVersion, mergedEntries(), window());
-        }
-
-        // One pass over the base's sorted entries and the sorted changes.
-        private List<Entry> mergedEntries() {
-            List<Entry> entries = base.entries();
-            List<Entry> merged = new ArrayList<>(entries.size() + changes.size());
-            Iterator<Map.Entry<ByteString, Entry>> pending = changes.entrySet().iterator();
-            Map.Entry<ByteString, Entry> change = pending.hasNext() ? pending.next() : null;
-            for (Entry entry : entries) {
-                while (change != null && TabletContents.KEY_ORDER.compare(change.getKey(), entry.getKey()) < 0) {
-                    addUnlessDeleted(merged, change.getValue());
-                    change = pending.hasNext() ? pending.next() : null;
-                }
-                if (change != null && TabletContents.KEY_ORDER.compare(change.getKey(), entry.getKey()) == 0) {
-                    addUnlessDeleted(merged, change.getValue());
-                    change = pending.hasNext() ? pending.next() : null;
-                } else {
-                    merged.add(entry);
+        /** Returns the batch's changes as a delta on the base. */
+        TabletDelta delta() {
+            List<Entry> puts = new ArrayList<>(changes.size());
+            List<ByteString> deletes = new ArrayList<>();
+            for (Map.Entry<ByteString, Entry> change : changes.entrySet()) {
+                if (change.getValue() != DELETED) {
+                    puts.add(change.getValue());
+                } else if (TabletContents.indexOf(base.entries(), change.getKey()) >= 0) {
+                    // A key the batch put and then deleted was never in the base: nothing to delete.
+                    deletes.add(change.getKey());
                 }
             }
-            while (change != null) {
-                addUnlessDeleted(merged, change.getValue());
-                change = pending.hasNext() ? pending.next() : null;
-            }
-            return merged;
-        }
-
-        private static void addUnlessDeleted(List<Entry> merged, Entry entry) {
-            if (entry != DELETED) {
-                merged.add(entry);
-            }
-        }
-
-        // Oldest first, the newest APPLIED_REQUESTS_MAX of base ++ recorded.
-        private List<AppliedRequest> window() {
-            int first = firstLivePosition();
-            List<AppliedRequest> window = new ArrayList<>(baseWindowSize + recorded.size() - first);
-            if (first < baseWindowSize) {
-                window.addAll(base.appliedRequests().subList(first, baseWindowSize));
-                window.addAll(recorded);
-            } else {
-                window.addAll(recorded.subList(first - baseWindowSize, recorded.size()));
-            }
-            return window;
+            // Only the records the window keeps: a batch longer than the window evicts its own first ones.
+            int kept = Math.min(recorded.size(), TabletContents.APPLIED_REQUESTS_MAX);
+            return TabletDelta.of(
+                    base.tabletId(),
+                    nextKeyVersion,
+                    puts,
+                    deletes,
+                    recorded.subList(recorded.size() - kept, recorded.size()));
         }
     }
 }

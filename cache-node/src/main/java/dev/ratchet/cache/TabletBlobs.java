@@ -15,15 +15,17 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Tablet versions as blobs: loads a version (from the cache of decrypted tablets, else from the
- * sector array, checked against the pinned shard digests, then authenticated and parsed), and
- * stores a new version (serialized, sealed under the current data key with a fresh nonce and the
- * tablet id and version as associated data, written to freshly reserved stripes).
+ * sector array: the base blob and every delta blob on top of it, each checked against its pinned
+ * shard digests, authenticated and parsed, the deltas applied in order), and stores a new version
+ * as a whole tablet or as a delta (serialized, sealed under the current data key with a fresh
+ * nonce and the tablet id, version and blob kind bound in, written to freshly reserved stripes).
  *
  * <p>A blob that does not authenticate or parse is UNREADABLE and logged loudly; it is never
  * served as an old or empty tablet. Plaintext never leaves this class except as parsed contents.
@@ -99,15 +101,37 @@ final class TabletBlobs {
      *     NOT_SERVING if the array cannot take the write
      */
     TabletBlob store(TabletContents contents, long tabletId, long version) {
-        byte[] plaintext = contents.serialize();
+        return seal(TabletSeal.Kind.TABLET, contents.serialize(), contents, tabletId, version);
+    }
+
+    /**
+     * Seals {@code delta} (whose result is {@code contents}) as the delta that makes tablet {@code
+     * tabletId} version {@code version}, and writes it to fresh stripes; returns the blob to
+     * commit with {@code TabletCommit.delta} set. Its plaintext size and key count are those of
+     * the whole tablet after it, as for a whole-tablet blob, so split and status read them the
+     * same way.
+     *
+     * @throws KvException as {@link #store}
+     */
+    TabletBlob storeDelta(TabletDelta delta, TabletContents contents, long tabletId, long version) {
+        return seal(TabletSeal.Kind.DELTA, delta.serialize(), contents, tabletId, version);
+    }
+
+    /** Returns the number of stripes a sealed plaintext of {@code plaintextBytes} occupies. */
+    int stripesFor(long plaintextBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, (plaintextBytes + stripeDataBytes - 1) / stripeDataBytes);
+    }
+
+    private TabletBlob seal(
+            TabletSeal.Kind kind, byte[] plaintext, TabletContents contents, long tabletId, long version) {
         DataKeysView keys = directory.dataKeys();
         long epoch = keys.getCurrentEpoch();
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         TabletSeal.SealedTablet sealed =
-                TabletSeal.seal(directory.dataKey(epoch), epoch, tabletId, version, plaintext, nonce);
+                TabletSeal.seal(kind, directory.dataKey(epoch), epoch, tabletId, version, plaintext, nonce);
         byte[] ciphertext = sealed.ciphertext();
-        int stripeCount = (ciphertext.length + stripeDataBytes - 1) / stripeDataBytes;
+        int stripeCount = stripesFor(ciphertext.length);
         if (stripeCount > ServingLimits.STRIPES_PER_TABLET_MAX) {
             throw new KvException(
                     KvError.STORAGE_FULL,
@@ -120,7 +144,7 @@ final class TabletBlobs {
                 .setNonce(ByteString.copyFrom(sealed.nonce()))
                 .setMac(ByteString.copyFrom(sealed.mac()))
                 .setKeyEpoch(epoch)
-                .setPlaintextBytes(plaintext.length)
+                .setPlaintextBytes(contents.plaintextBytes())
                 .setKeyCount(contents.keyCount());
         for (long stripe : written.stripes()) {
             blob.addStripes(stripe);
@@ -158,9 +182,40 @@ final class TabletBlobs {
     }
 
     private TabletContents fetch(TabletMeta tablet) {
-        TabletBlob blob = tablet.getBlob();
+        long tabletId = tablet.getTabletId();
+        int deltaCount = tablet.getDeltasCount();
+        long baseVersion = tablet.getVersion() - deltaCount;
+        // Every blob's stripes are read at once; the base and the deltas are then opened in order.
+        CompletableFuture<byte[]> base = read(tablet.getBlob());
+        List<CompletableFuture<byte[]>> deltas = new ArrayList<>(deltaCount);
+        for (TabletBlob delta : tablet.getDeltasList()) {
+            deltas.add(read(delta));
+        }
+        TabletContents contents = TabletContents.empty(tabletId);
+        if (tablet.getBlob().getStripesCount() > 0) {
+            byte[] plaintext = open(TabletSeal.Kind.TABLET, tablet, tablet.getBlob(), baseVersion, join(base, tablet));
+            try {
+                contents = TabletContents.parse(plaintext, tabletId);
+            } catch (CorruptTabletException e) {
+                throw unreadable(tablet, baseVersion, e);
+            }
+        }
+        for (int i = 0; i < deltaCount; i++) {
+            long version = baseVersion + i + 1;
+            TabletBlob blob = tablet.getDeltas(i);
+            byte[] plaintext = open(TabletSeal.Kind.DELTA, tablet, blob, version, join(deltas.get(i), tablet));
+            try {
+                contents = TabletDelta.parse(plaintext, tabletId).applyTo(contents);
+            } catch (CorruptTabletException e) {
+                throw unreadable(tablet, version, e);
+            }
+        }
+        return contents;
+    }
+
+    private CompletableFuture<byte[]> read(TabletBlob blob) {
         if (blob.getStripesCount() == 0) {
-            return TabletContents.empty(tablet.getTabletId());
+            return CompletableFuture.completedFuture(new byte[0]);
         }
         long[] stripes =
                 blob.getStripesList().stream().mapToLong(Long::longValue).toArray();
@@ -168,10 +223,12 @@ final class TabletBlobs {
         for (ByteString digest : blob.getShardDigestsList()) {
             digests.add(digest.toByteArray());
         }
-        byte[] ciphertext;
+        return array.read(stripes, (int) blob.getLengthBytes(), digests);
+    }
+
+    private static byte[] join(CompletableFuture<byte[]> read, TabletMeta tablet) {
         try {
-            ciphertext =
-                    array.read(stripes, (int) blob.getLengthBytes(), digests).join();
+            return read.join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             KvError error = cause instanceof ArrayReadException ? KvError.UNREADABLE : KvError.NOT_SERVING;
@@ -181,27 +238,36 @@ final class TabletBlobs {
                             + cause.getMessage(),
                     cause);
         }
+    }
+
+    /** Authenticates and decrypts one blob of {@code tablet}, sealed as {@code version}. */
+    private byte[] open(TabletSeal.Kind kind, TabletMeta tablet, TabletBlob blob, long version, byte[] ciphertext) {
         try {
-            byte[] plaintext = TabletSeal.open(
+            return TabletSeal.open(
+                    kind,
                     directory.dataKey(blob.getKeyEpoch()),
                     blob.getKeyEpoch(),
                     tablet.getTabletId(),
-                    tablet.getVersion(),
+                    version,
                     ciphertext,
                     blob.getNonce().toByteArray(),
                     blob.getMac().toByteArray());
-            return TabletContents.parse(plaintext, tablet.getTabletId());
-        } catch (TabletIntegrityException | CorruptTabletException e) {
-            log.error(
-                    "TABLET {} VERSION {} FAILED AUTHENTICATION OR PARSING though its shards matched their pinned"
-                            + " digests: a wrong data key or a writer bug; not serving it: {}",
-                    tablet.getTabletId(),
-                    tablet.getVersion(),
-                    e.getMessage());
-            throw new KvException(
-                    KvError.UNREADABLE,
-                    "tablet " + tablet.getTabletId() + " v" + tablet.getVersion() + " failed authentication",
-                    e);
+        } catch (TabletIntegrityException e) {
+            throw unreadable(tablet, version, e);
         }
+    }
+
+    private static KvException unreadable(TabletMeta tablet, long version, Exception e) {
+        log.error(
+                "TABLET {} VERSION {} (BLOB OF VERSION {}) FAILED AUTHENTICATION OR PARSING though its shards matched"
+                        + " their pinned digests: a wrong data key or a writer bug; not serving it: {}",
+                tablet.getTabletId(),
+                tablet.getVersion(),
+                version,
+                e.getMessage());
+        return new KvException(
+                KvError.UNREADABLE,
+                "tablet " + tablet.getTabletId() + " v" + tablet.getVersion() + " failed authentication",
+                e);
     }
 }

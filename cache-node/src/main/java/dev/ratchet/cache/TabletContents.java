@@ -102,6 +102,22 @@ final class TabletContents {
      */
     static TabletContents of(
             long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests) {
+        try {
+            return checked(tabletId, nextKeyVersion, entries, appliedRequests);
+        } catch (CorruptTabletException e) {
+            throw new IllegalStateException("built an invalid tablet: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Builds contents from parts read back from the array (a base with its deltas applied),
+     * checking every invariant as {@link #parse} does.
+     *
+     * @throws CorruptTabletException if the parts break an invariant
+     */
+    static TabletContents checked(
+            long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests)
+            throws CorruptTabletException {
         TabletPlaintext plaintext = TabletPlaintext.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
                 .setTabletId(tabletId)
@@ -109,11 +125,7 @@ final class TabletContents {
                 .addAllEntries(entries)
                 .addAllAppliedRequests(appliedRequests)
                 .build();
-        try {
-            check(plaintext, tabletId);
-        } catch (CorruptTabletException e) {
-            throw new IllegalStateException("built an invalid tablet: " + e.getMessage(), e);
-        }
+        check(plaintext, tabletId);
         return new TabletContents(plaintext);
     }
 
@@ -319,7 +331,7 @@ final class TabletContents {
                 .toArray();
     }
 
-    private static int compareKeys(ByteString left, ByteString right) {
+    static int compareKeys(ByteString left, ByteString right) {
         int common = Math.min(left.size(), right.size());
         for (int i = 0; i < common; i++) {
             int order = Integer.compare(left.byteAt(i) & 0xff, right.byteAt(i) & 0xff);
@@ -368,7 +380,7 @@ final class TabletContents {
         checkWindow(plaintext.getAppliedRequestsList(), next);
     }
 
-    private static void checkEntries(List<Entry> entries, long next) throws CorruptTabletException {
+    static void checkEntries(List<Entry> entries, long next) throws CorruptTabletException {
         ByteString previous = null;
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
@@ -385,7 +397,7 @@ final class TabletContents {
         }
     }
 
-    private static void checkWindow(List<AppliedRequest> window, long next) throws CorruptTabletException {
+    static void checkWindow(List<AppliedRequest> window, long next) throws CorruptTabletException {
         if (window.size() > APPLIED_REQUESTS_MAX) {
             throw new CorruptTabletException(
                     "idempotency window holds " + window.size() + " requests, over " + APPLIED_REQUESTS_MAX);
@@ -415,14 +427,14 @@ final class TabletContents {
         }
     }
 
-    private static void requireVersion(long version, long next, String what) throws CorruptTabletException {
+    static void requireVersion(long version, long next, String what) throws CorruptTabletException {
         if (version < 1 || version >= next) {
             throw new CorruptTabletException(
                     what + " has version " + Long.toUnsignedString(version) + ", outside [1, " + next + ")");
         }
     }
 
-    private static void requireNoUnknownFields(Message message, String what) throws CorruptTabletException {
+    static void requireNoUnknownFields(Message message, String what) throws CorruptTabletException {
         if (!message.getUnknownFields().asMap().isEmpty()) {
             throw new CorruptTabletException(what + " has unknown fields");
         }

@@ -22,8 +22,9 @@ import javax.crypto.spec.SecretKeySpec;
  * only in attested cache nodes. {@link #open} must then either return exactly the plaintext that
  * was sealed for that (key, epoch, tablet id, version), or fail; it never returns other plaintext.
  *
- * <p><b>Construction.</b> {@code okm = HKDF-SHA-256(salt = none, ikm = dataKey, info = "ratchet/
- * tablet-seal/v1" || 0x00 || tabletId || version || keyEpoch)} (RFC 5869; integers 8 bytes
+ * <p><b>Construction.</b> {@code okm = HKDF-SHA-256(salt = none, ikm = dataKey, info = domain ||
+ * 0x00 || tabletId || version || keyEpoch)}, where domain is {@code "ratchet/tablet-seal/v1"} for
+ * a whole tablet and {@code "ratchet/tablet-delta-seal/v1"} for a delta ({@link Kind}) (RFC 5869; integers 8 bytes
  * big-endian); the first 32 bytes key ChaCha20 (RFC 8439, block counter starting at 1, the
  * caller's 12-byte nonce), the last 32 bytes key HMAC-SHA-256 over {@code domain || 0x00 ||
  * tabletId || version || keyEpoch || len(nonce) || nonce || len(ciphertext) || ciphertext}. The tag
@@ -50,7 +51,22 @@ final class TabletSeal {
     static final int NONCE_BYTES = 12;
     static final int MAC_BYTES = 32;
 
-    private static final byte[] DOMAIN = "ratchet/tablet-seal/v1".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * What a blob holds, bound into both derived keys and the MAC through its domain string: a
+     * whole tablet or a delta on top of one. The tablet store says which each blob is, so a delta
+     * can never be opened as a tablet (or the reverse), even with the right id and version.
+     */
+    enum Kind {
+        TABLET("ratchet/tablet-seal/v1"),
+        DELTA("ratchet/tablet-delta-seal/v1");
+
+        private final byte[] domain;
+
+        Kind(String domain) {
+            this.domain = domain.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
     private static final int HASH_BYTES = 32;
     // Block 0 is where RFC 8439's AEAD takes its Poly1305 key; we follow its layout, starting at 1.
     private static final int CHACHA20_INITIAL_COUNTER = 1;
@@ -79,15 +95,23 @@ final class TabletSeal {
      */
     static SealedTablet seal(
             byte[] dataKey, long keyEpoch, long tabletId, long version, byte[] plaintext, byte[] nonce12) {
+        return seal(Kind.TABLET, dataKey, keyEpoch, tabletId, version, plaintext, nonce12);
+    }
+
+    /** {@link #seal(byte[], long, long, long, byte[], byte[])} for a blob of {@code kind}. */
+    static SealedTablet seal(
+            Kind kind, byte[] dataKey, long keyEpoch, long tabletId, long version, byte[] plaintext, byte[] nonce12) {
+        Objects.requireNonNull(kind, "kind");
         requireLength(dataKey, DATA_KEY_BYTES, "data key");
         requireLength(nonce12, NONCE_BYTES, "nonce");
         Objects.requireNonNull(plaintext, "plaintext");
         byte[] nonce = nonce12.clone();
-        byte[] keys = deriveKeys(dataKey, keyEpoch, tabletId, version);
+        byte[] keys = deriveKeys(kind, dataKey, keyEpoch, tabletId, version);
         byte[] encryptionKey = Arrays.copyOfRange(keys, 0, HASH_BYTES);
         try {
             byte[] ciphertext = chacha20(encryptionKey, nonce, CHACHA20_INITIAL_COUNTER, plaintext);
             byte[] mac = mac(
+                    kind,
                     Arrays.copyOfRange(keys, HASH_BYTES, 2 * HASH_BYTES),
                     keyEpoch,
                     tabletId,
@@ -111,6 +135,21 @@ final class TabletSeal {
     static byte[] open(
             byte[] dataKey, long keyEpoch, long tabletId, long version, byte[] ciphertext, byte[] nonce, byte[] mac)
             throws TabletIntegrityException {
+        return open(Kind.TABLET, dataKey, keyEpoch, tabletId, version, ciphertext, nonce, mac);
+    }
+
+    /** {@link #open(byte[], long, long, long, byte[], byte[], byte[])} for a blob of {@code kind}. */
+    static byte[] open(
+            Kind kind,
+            byte[] dataKey,
+            long keyEpoch,
+            long tabletId,
+            long version,
+            byte[] ciphertext,
+            byte[] nonce,
+            byte[] mac)
+            throws TabletIntegrityException {
+        Objects.requireNonNull(kind, "kind");
         requireLength(dataKey, DATA_KEY_BYTES, "data key");
         Objects.requireNonNull(ciphertext, "ciphertext");
         if (nonce == null || nonce.length != NONCE_BYTES) {
@@ -121,10 +160,11 @@ final class TabletSeal {
             throw new TabletIntegrityException(
                     "tablet " + tabletId + " v" + version + ": MAC is not " + MAC_BYTES + " bytes");
         }
-        byte[] keys = deriveKeys(dataKey, keyEpoch, tabletId, version);
+        byte[] keys = deriveKeys(kind, dataKey, keyEpoch, tabletId, version);
         byte[] encryptionKey = Arrays.copyOfRange(keys, 0, HASH_BYTES);
         try {
             byte[] expected = mac(
+                    kind,
                     Arrays.copyOfRange(keys, HASH_BYTES, 2 * HASH_BYTES),
                     keyEpoch,
                     tabletId,
@@ -143,9 +183,9 @@ final class TabletSeal {
     }
 
     /** Returns 64 bytes: the ChaCha20 key, then the HMAC key, for one blob. */
-    private static byte[] deriveKeys(byte[] dataKey, long keyEpoch, long tabletId, long version) {
-        byte[] info = ByteBuffer.allocate(DOMAIN.length + 1 + 3 * Long.BYTES)
-                .put(DOMAIN)
+    private static byte[] deriveKeys(Kind kind, byte[] dataKey, long keyEpoch, long tabletId, long version) {
+        byte[] info = ByteBuffer.allocate(kind.domain.length + 1 + 3 * Long.BYTES)
+                .put(kind.domain)
                 .put((byte) 0)
                 .putLong(tabletId)
                 .putLong(version)
@@ -155,9 +195,9 @@ final class TabletSeal {
     }
 
     private static byte[] mac(
-            byte[] macKey, long keyEpoch, long tabletId, long version, byte[] nonce, byte[] ciphertext) {
+            Kind kind, byte[] macKey, long keyEpoch, long tabletId, long version, byte[] nonce, byte[] ciphertext) {
         Mac hmac = hmac(macKey);
-        hmac.update(DOMAIN);
+        hmac.update(kind.domain);
         hmac.update((byte) 0);
         hmac.update(ByteBuffer.allocate(3 * Long.BYTES)
                 .putLong(tabletId)

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Nothing changed (replays, failed compare-and-sets): there is no commit to confirm the
  *       version, so it is confirmed by a linearizable query issued after each op arrived (and the
  *       ops applied again if it moved), and the answers linearize at that query.
- *   <li>Otherwise seal and write the next version to fresh stripes and commit {@code v -> v + 1},
+ *   <li>Otherwise seal and write the next version to fresh stripes, as a delta (only what the
+ *       batch changed) or as the whole tablet ({@link #asDelta}), and commit {@code v -> v + 1},
  *       in one Raft entry with the commits of other tablets ready at the same time ({@link
  *       GroupCommit}).
  *       Only a committed version is answered. On a version conflict (another cache node won), the
@@ -196,6 +197,7 @@ final class TabletWriter {
         // nothing has no commit to confirm it, so it is answered only on a queried version.
         TabletMeta tablet = known.get(tabletId);
         boolean queried = tablet == null;
+        boolean wholeOnly = false;
         if (queried) {
             tablet = query(tabletId);
         }
@@ -228,12 +230,24 @@ final class TabletWriter {
                 return;
             }
             long next = tablet.getVersion() + 1;
-            TabletBlob blob = blobs.store(applied.next(), tabletId, next);
-            CommitTabletsResult result = commit(tablet, blob);
+            boolean asDelta = !wholeOnly
+                    && asDelta(tablet, blobs.stripesFor(applied.delta().plaintextBytes()));
+            TabletBlob blob = asDelta
+                    ? blobs.storeDelta(applied.delta(), applied.next(), tabletId, next)
+                    : blobs.store(applied.next(), tabletId, next);
+            CommitTabletsResult result = commit(tablet, blob, asDelta);
             switch (result.getStatus()) {
                 case OK -> {
-                    TabletMeta committed =
-                            tablet.toBuilder().setVersion(next).setBlob(blob).build();
+                    TabletMeta committed = asDelta
+                            ? tablet.toBuilder()
+                                    .setVersion(next)
+                                    .addDeltas(blob)
+                                    .build()
+                            : tablet.toBuilder()
+                                    .setVersion(next)
+                                    .setBlob(blob)
+                                    .clearDeltas()
+                                    .build();
                     blobs.remember(tabletId, next, applied.next());
                     known.put(tabletId, committed);
                     answer(ops, applied.outcomes());
@@ -246,6 +260,11 @@ final class TabletWriter {
                 case UNKNOWN_KEY_EPOCH -> {
                     blobs.giveBack(blob);
                     directory.refreshDataKeys();
+                }
+                case TOO_MANY_DELTAS -> {
+                    // The store holds fewer deltas than this node allows: write the whole tablet.
+                    blobs.giveBack(blob);
+                    wholeOnly = true;
                 }
                 case UNKNOWN_CACHE_NODE ->
                     throw new KvException(
@@ -304,12 +323,37 @@ final class TabletWriter {
         return owned;
     }
 
-    private CommitTabletsResult commit(TabletMeta tablet, TabletBlob blob) {
+    private CommitTabletsResult commit(TabletMeta tablet, TabletBlob blob, boolean delta) {
         return commits.commit(TabletCommit.newBuilder()
                 .setTabletId(tablet.getTabletId())
                 .setExpectedVersion(tablet.getVersion())
                 .setBlob(blob)
+                .setDelta(delta)
                 .build());
+    }
+
+    /**
+     * Returns whether the next version of {@code tablet} is written as a delta of {@code
+     * deltaStripes} stripes rather than as the whole tablet.
+     *
+     * <p>A delta costs what the batch changed; the whole tablet costs its size, but resets the
+     * chain that every cold read must fetch and apply. The rule: a delta while the tablet has a
+     * base, fewer than {@link ServingLimits#DELTAS_PER_TABLET_MAX} deltas, and its deltas
+     * (this one included) occupy no more stripes than the base. The array then never holds more
+     * than twice a tablet's size for it, a cold read reads at most twice the tablet, and a flush
+     * writes on average about two stripes rather than the whole tablet (a base of b stripes is
+     * followed by up to b one-stripe deltas: (b + b) / (b + 1) stripes per flush).
+     */
+    static boolean asDelta(TabletMeta tablet, int deltaStripes) {
+        int baseStripes = tablet.getBlob().getStripesCount();
+        if (baseStripes == 0 || tablet.getDeltasCount() >= ServingLimits.DELTAS_PER_TABLET_MAX) {
+            return false;
+        }
+        long stripes = deltaStripes;
+        for (TabletBlob delta : tablet.getDeltasList()) {
+            stripes += delta.getStripesCount();
+        }
+        return stripes <= baseStripes;
     }
 
     /** Proposes one group of commits (see {@link GroupCommit}). */

@@ -137,9 +137,11 @@ class GroupCommitTest {
         answers.add(async(commits, first));
         Await.until(WAIT, "the first round is proposed", () -> commits.rounds() == 1);
         for (TabletCommit commit : rest) {
+            // One at a time, so the queue holds them in this order.
+            int queued = answers.size();
             answers.add(async(commits, commit));
+            Await.until(WAIT, "commit " + queued + " is queued", () -> commits.queued() == queued);
         }
-        Await.until(WAIT, "every later commit is queued", () -> commits.queued() == rest.size());
         gate.countDown();
         return answers;
     }

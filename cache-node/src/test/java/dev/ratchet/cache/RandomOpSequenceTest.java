@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Random batches of puts, deletes, compare-and-sets and retries against a plain map model; every
- * outcome and the final state must agree, and every version must be fresh. Seeded, so a failure
+ * outcome and the final state must agree, every version must be fresh, and the chain of deltas
+ * (serialized, parsed, applied in order) must give exactly the same tablet. Seeded, so a failure
  * names its seed.
  */
 class RandomOpSequenceTest {
@@ -81,6 +82,9 @@ class RandomOpSequenceTest {
         Random random = new Random(seed);
         Model model = new Model();
         TabletContents tablet = TabletContents.empty(TABLET);
+        // What a reader gets from the base and the delta blobs: each changed batch's delta, through
+        // its bytes, applied to the previous version.
+        TabletContents readBack = tablet;
         List<KvOp> history = new ArrayList<>();
         int nextId = 0;
         for (int batch = 0; batch < 150; batch++) {
@@ -103,6 +107,11 @@ class RandomOpSequenceTest {
             }
             assertEquals(applied.changed(), applied.next().nextKeyVersion() != versionBefore, "seed " + seed);
             tablet = applied.next();
+            if (applied.changed()) {
+                readBack =
+                        TabletDelta.parse(applied.delta().serialize(), TABLET).applyTo(readBack);
+            }
+            assertEquals(tablet, readBack, "seed " + seed + " batch " + batch + ": base + deltas");
             assertSameState(model, tablet, seed);
             byte[] bytes = tablet.serialize();
             assertArrayEquals(bytes, TabletContents.parse(bytes, TABLET).serialize());
