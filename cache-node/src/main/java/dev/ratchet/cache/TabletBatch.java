@@ -71,11 +71,7 @@ final class TabletBatch {
             return new Applied(base, outcomes, false, null);
         }
         TabletDelta delta = working.delta();
-        try {
-            return new Applied(delta.applyTo(base), outcomes, true, delta);
-        } catch (CorruptTabletException e) {
-            throw new IllegalStateException("a batch built a delta that does not fit its base: " + e.getMessage(), e);
-        }
+        return new Applied(delta.applyWritten(base), outcomes, true, delta);
     }
 
     /**

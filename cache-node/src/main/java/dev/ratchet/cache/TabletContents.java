@@ -110,6 +110,21 @@ final class TabletContents {
     }
 
     /**
+     * Builds contents from parts without checking them: only for {@link TabletDelta#applyWritten},
+     * whose parts hold the invariants by construction.
+     */
+    static TabletContents unchecked(
+            long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests) {
+        return new TabletContents(TabletPlaintext.newBuilder()
+                .setFormatVersion(FORMAT_VERSION)
+                .setTabletId(tabletId)
+                .setNextKeyVersion(nextKeyVersion)
+                .addAllEntries(entries)
+                .addAllAppliedRequests(appliedRequests)
+                .build());
+    }
+
+    /**
      * Builds contents from parts read back from the array (a base with its deltas applied),
      * checking every invariant as {@link #parse} does.
      *

@@ -124,6 +124,26 @@ final class TabletDelta {
         return TabletContents.checked(tabletId, next, mergedEntries(base.entries()), window(base));
     }
 
+    /**
+     * Returns {@code base} with this delta applied, as {@link #applyTo} but without re-checking the
+     * whole result: for the writer, whose delta came from {@link TabletBatch} applying ops to
+     * {@code base}, so the result holds the format's invariants by construction (the randomized
+     * tests check every such result against {@link #applyTo} and {@link TabletContents#parse}).
+     * Re-checking every entry and window record of the tablet on every flush was a tenth of the
+     * cache node's write-path CPU.
+     */
+    TabletContents applyWritten(TabletContents base) {
+        try {
+            return TabletContents.unchecked(
+                    plaintext.getTabletId(),
+                    plaintext.getNextKeyVersion(),
+                    mergedEntries(base.entries()),
+                    window(base));
+        } catch (CorruptTabletException e) {
+            throw new IllegalStateException("a batch's delta deletes a key its base does not hold", e);
+        }
+    }
+
     // One pass over the base's sorted entries and the sorted puts and deletes.
     private List<Entry> mergedEntries(List<Entry> entries) throws CorruptTabletException {
         List<Entry> puts = plaintext.getPutsList();

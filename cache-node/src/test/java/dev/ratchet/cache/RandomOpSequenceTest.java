@@ -98,6 +98,7 @@ class RandomOpSequenceTest {
                 history.add(op);
             }
             long versionBefore = tablet.nextKeyVersion();
+            TabletContents previous = tablet;
             Applied applied = TabletBatch.apply(tablet, ops);
             for (int i = 0; i < ops.size(); i++) {
                 assertEquals(
@@ -108,6 +109,8 @@ class RandomOpSequenceTest {
             assertEquals(applied.changed(), applied.next().nextKeyVersion() != versionBefore, "seed " + seed);
             tablet = applied.next();
             if (applied.changed()) {
+                assertEquals(
+                        applied.next(), applied.delta().applyTo(previous), "the unchecked result passes every check");
                 readBack =
                         TabletDelta.parse(applied.delta().serialize(), TABLET).applyTo(readBack);
             }
