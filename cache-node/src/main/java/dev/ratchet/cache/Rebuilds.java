@@ -114,10 +114,7 @@ final class Rebuilds {
             List<Long> stripes = new ArrayList<>();
             List<byte[]> digests = new ArrayList<>();
             for (TabletMeta tablet : directory.refreshRing().tablets()) {
-                List<TabletBlob> blobs = new ArrayList<>(1 + tablet.getDeltasCount());
-                blobs.add(tablet.getBlob());
-                blobs.addAll(tablet.getDeltasList());
-                for (TabletBlob blob : blobs) {
+                for (TabletBlob blob : TabletBlobs.blobsOf(tablet)) {
                     stripes.addAll(blob.getStripesList());
                     for (ByteString digest : blob.getShardDigestsList()) {
                         digests.add(digest.toByteArray());

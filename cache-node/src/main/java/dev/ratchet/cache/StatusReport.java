@@ -50,9 +50,9 @@ final class StatusReport {
             // Every blob records the whole tablet's size after it, so the newest one is current.
             TabletBlob newest =
                     tablet.getDeltasCount() == 0 ? tablet.getBlob() : tablet.getDeltas(tablet.getDeltasCount() - 1);
-            int stripes = tablet.getBlob().getStripesCount();
-            for (TabletBlob delta : tablet.getDeltasList()) {
-                stripes += delta.getStripesCount();
+            int stripes = 0;
+            for (TabletBlob blob : TabletBlobs.blobsOf(tablet)) {
+                stripes += blob.getStripesCount();
             }
             answer.addTablets(TabletStatus.newBuilder()
                     .setTabletId(tablet.getTabletId())

@@ -155,6 +155,14 @@ final class TabletBlobs {
         return blob.build();
     }
 
+    /** Returns every blob {@code tablet} needs at its version: the base, then each delta in order. */
+    static List<TabletBlob> blobsOf(TabletMeta tablet) {
+        List<TabletBlob> blobs = new ArrayList<>(1 + tablet.getDeltasCount());
+        blobs.add(tablet.getBlob());
+        blobs.addAll(tablet.getDeltasList());
+        return blobs;
+    }
+
     /** Returns the stripes of {@code blob} to the pool: a commit did not take them. */
     void giveBack(TabletBlob blob) {
         pool.giveBack(blob.getStripesList().stream().mapToLong(Long::longValue).toArray());

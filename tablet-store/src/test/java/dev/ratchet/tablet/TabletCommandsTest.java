@@ -249,19 +249,8 @@ class TabletCommandsTest {
         List<Long> stripes = fixtures.reserve(machine, CACHE_A, 4);
         commit(CACHE_A, tabletCommit(1, 0, stripes.subList(0, 1)));
         commit(CACHE_A, deltaCommit(1, 1, stripes.subList(1, 2)));
-        TabletMeta before = tablet(1);
-        long middle = before.getRangeFirst() + (before.getRangeLast() - before.getRangeFirst()) / 2 + 1;
-        SplitTabletResult result = machine.apply(fixtures.command()
-                        .setSplitTablet(SplitTablet.newBuilder()
-                                .setCacheNodeId(CACHE_A)
-                                .setTabletId(1)
-                                .setExpectedVersion(2)
-                                .setSplitPosition(middle)
-                                .setLeftBlob(blob(stripes.subList(2, 3), 1))
-                                .setRightBlob(blob(stripes.subList(3, 4), 1))
-                                .setExpectedNewTabletId(5))
-                        .build())
-                .getSplitTablet();
+        SplitTabletResult result =
+                splitInHalf(1, 2, stripes.subList(2, 3), stripes.subList(3, 4)).getSplitTablet();
         assertEquals(SplitTabletResult.Status.OK, result.getStatus());
         assertEquals(0, tablet(1).getDeltasCount());
         assertEquals(
@@ -274,17 +263,8 @@ class TabletCommandsTest {
     void split_dividesRangeAndEveryKeyMapsToOneTablet() {
         List<Long> stripes = fixtures.reserve(machine, CACHE_A, 2);
         TabletMeta before = tablet(1);
-        long middle = before.getRangeFirst() + (before.getRangeLast() - before.getRangeFirst()) / 2 + 1;
-        Result result = machine.apply(fixtures.command()
-                .setSplitTablet(SplitTablet.newBuilder()
-                        .setCacheNodeId(CACHE_A)
-                        .setTabletId(1)
-                        .setExpectedVersion(0)
-                        .setSplitPosition(middle)
-                        .setExpectedNewTabletId(5)
-                        .setLeftBlob(blob(stripes.subList(0, 1), 1))
-                        .setRightBlob(blob(stripes.subList(1, 2), 1)))
-                .build());
+        long middle = middle(before);
+        Result result = splitInHalf(1, 0, stripes.subList(0, 1), stripes.subList(1, 2));
         SplitTabletResult split = result.getSplitTablet();
         assertEquals(SplitTabletResult.Status.OK, split.getStatus(), result.toString());
         assertEquals(5, split.getRight().getTabletId());
@@ -449,6 +429,24 @@ class TabletCommandsTest {
         return tabletCommit(id, expectedVersion, stripes).toBuilder()
                 .setDelta(true)
                 .build();
+    }
+
+    private static long middle(TabletMeta tablet) {
+        return tablet.getRangeFirst() + (tablet.getRangeLast() - tablet.getRangeFirst()) / 2 + 1;
+    }
+
+    /** Splits tablet {@code id} at the middle of its range into blobs on the given stripes; new id 5. */
+    private Result splitInHalf(long id, long expectedVersion, List<Long> leftStripes, List<Long> rightStripes) {
+        return machine.apply(fixtures.command()
+                .setSplitTablet(SplitTablet.newBuilder()
+                        .setCacheNodeId(CACHE_A)
+                        .setTabletId(id)
+                        .setExpectedVersion(expectedVersion)
+                        .setSplitPosition(middle(tablet(id)))
+                        .setExpectedNewTabletId(5)
+                        .setLeftBlob(blob(leftStripes, 1))
+                        .setRightBlob(blob(rightStripes, 1)))
+                .build());
     }
 
     private Result commit(String node, TabletCommit... commits) {
