@@ -11,6 +11,7 @@ import dev.ratchet.raft.RaftNode;
 import dev.ratchet.tablet.Proposals;
 import dev.ratchet.tablet.TabletStoreClient;
 import dev.ratchet.tablet.TabletStoreNode;
+import dev.ratchet.tablet.proto.ClaimTrim;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.CommitTablets;
 import dev.ratchet.tablet.proto.CommitTabletsResult;
@@ -46,7 +47,7 @@ import java.util.concurrent.CompletionException;
  * entries=single}: one tablet per entry; {@code entries=batched}: {@value ClosedLoop#BATCH_WRITES}
  * tablets per entry), each new blob in a freshly reserved stripe, as copy-on-write demands. A
  * submitter reserves {@value #RESERVE_CHUNK_STRIPES} stripes at a time and returns the stripes its
- * commits retired with {@code ConfirmTrimmed} (as a cache node does after zeroing them), so the
+ * commits retired with {@code ClaimTrim} and {@code ConfirmTrimmed} (as a cache node does around zeroing them), so the
  * allocator never runs dry; those upkeep entries take log bandwidth but are neither counted as
  * writes nor timed. Commits go through {@link TabletStoreClient#submitAsync}, each submitter
  * waiting for its own result; submitters share {@value #CLIENTS_MAX} clients. A write is one
@@ -156,12 +157,23 @@ public final class CommitLoad {
 
         private void refill() throws IOException {
             if (!retired.isEmpty()) {
-                expectOk(client.submit(proposals
+                // Claim, then confirm what was claimed, as a cache node's trimmer does (the claim
+                // may hold stripes other submitters retired: the store hands out the lowest).
+                Result claim = client.submit(proposals
                         .command()
-                        .setConfirmTrimmed(ConfirmTrimmed.newBuilder()
+                        .setClaimTrim(ClaimTrim.newBuilder()
                                 .setCacheNodeId(cacheNodeId)
-                                .addAllStripes(retired))
-                        .build()));
+                                .setStripeCount(retired.size()))
+                        .build());
+                expectOk(claim);
+                if (claim.getClaimTrim().getStripesCount() > 0) {
+                    expectOk(client.submit(proposals
+                            .command()
+                            .setConfirmTrimmed(ConfirmTrimmed.newBuilder()
+                                    .setCacheNodeId(cacheNodeId)
+                                    .addAllStripes(claim.getClaimTrim().getStripesList()))
+                            .build()));
+                }
                 retired.clear();
             }
             Result result = client.submit(proposals

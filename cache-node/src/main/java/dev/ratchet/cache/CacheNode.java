@@ -11,6 +11,7 @@ import dev.ratchet.attestation.tls.AttestedTrustManager;
 import dev.ratchet.client.proto.RebuildStatus;
 import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.raft.RaftGroupClient;
+import dev.ratchet.sector.array.ArrayHealth;
 import dev.ratchet.sector.array.GrpcSectorDevice;
 import dev.ratchet.sector.array.SectorArray;
 import dev.ratchet.sector.array.SectorDevice;
@@ -266,6 +267,11 @@ public final class CacheNode implements AutoCloseable {
         log.info("cache node {} stopped", nodeId());
     }
 
+    /** Returns this node's view of the sector array's slots and their faults (for tests). */
+    ArrayHealth arrayHealth() {
+        return array.health();
+    }
+
     /** Returns the ops waiting in tablet queues (for tests). */
     int waitingWrites() {
         return writer.waitingCount();
@@ -368,6 +374,7 @@ public final class CacheNode implements AutoCloseable {
         private Duration tabletStoreTimeout = Duration.ofSeconds(5);
         private long peerExpiryNanos = Heartbeats.EXPIRY_NANOS_DEFAULT;
         private Runnable onRemoved = () -> {};
+        private Trimmer.ZeroingStep trimZeroing = Trimmer.ZeroingStep.NOW;
 
         private Builder(NodeIdentity identity, AttestationVerifier verifier, List<RaftPeer> tabletStorePeers) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -464,6 +471,15 @@ public final class CacheNode implements AutoCloseable {
         }
 
         /**
+         * Test hook: runs every trim round's zeroing through {@code step}, so a test can hold a
+         * trimmer between choosing its stripes and zeroing them.
+         */
+        Builder trimZeroingForTest(Trimmer.ZeroingStep step) {
+            this.trimZeroing = Objects.requireNonNull(step, "step");
+            return this;
+        }
+
+        /**
          * Sets what runs once if the tablet store says this node is no longer registered (another
          * node expired it, an operator deregistered it, or a policy change evicted it). The node
          * has already stopped serving; the command-line launcher exits so it is restarted.
@@ -533,7 +549,7 @@ public final class CacheNode implements AutoCloseable {
             TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
             TabletBlobs blobs =
                     new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
-            parts.trimmer = new Trimmer(parts.directory, parts.array, parts.writerSets, parts.workers);
+            parts.trimmer = new Trimmer(parts.directory, parts.array, parts.writerSets, parts.workers, trimZeroing);
             splitter.attach(blobs, parts.trimmer);
             parts.writer =
                     new TabletWriter(parts.directory, blobs, splitter, parts.workers, parts.timer, tabletQueueDepthMax);

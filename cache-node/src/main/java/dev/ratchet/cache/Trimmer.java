@@ -1,14 +1,13 @@
 package dev.ratchet.cache;
 
 import dev.ratchet.sector.array.SectorArray;
-import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.ClaimTrim;
+import dev.ratchet.tablet.proto.ClaimTrimResult;
 import dev.ratchet.tablet.proto.ConfirmTrimmed;
 import dev.ratchet.tablet.proto.ConfirmTrimmedResult;
 import dev.ratchet.tablet.proto.Result;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,8 +20,12 @@ import org.slf4j.LoggerFactory;
  * them so the store can hand them out again (key erasure: freed ciphertext does not linger).
  *
  * <p>It works from the store's list, not from its own memory, so any cache node finishes any
- * other's trims. Before zeroing anything it makes sure every server holds the current writer
- * set, so a removed cache node that is still running cannot write into stripes that become free.
+ * other's trims. A round first claims its batch in the store ({@code ClaimTrim}): a claimed
+ * stripe can be freed only by this node's confirmation, so a round that is slow between choosing
+ * its stripes and zeroing them can never zero a stripe that was handed out again (issue 13; see
+ * {@code StripeAllocator} in the tablet store). Before zeroing anything it makes sure every server
+ * holds the current writer set, so a removed cache node that is still running cannot write into
+ * stripes that become free, nor zero stripes whose claim it lost when it was removed.
  * Rounds run one at a time on the given executor, on the node's maintenance
  * timer (once a second), not after every commit: a round costs an ArrayView query and a
  * ConfirmTrimmed commit, which per commit would double the tablet store's load. While a rebuild runs, trims pause: the rebuild reads the stripes it was
@@ -40,9 +43,29 @@ final class Trimmer {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private final AtomicInteger pauses = new AtomicInteger();
+    private final ZeroingStep zeroing;
     private volatile boolean stopped;
 
-    Trimmer(TabletDirectory directory, SectorArray array, WriterSetPush writerSets, Executor executor) {
+    /**
+     * The step that zeroes a batch of stripes on the servers, as a seam: production runs it at
+     * once; a test can hold it, to stand for a trimmer that was slow between choosing its stripes
+     * and zeroing them.
+     */
+    interface ZeroingStep {
+        /** Zeroes {@code stripes} by running {@code zero}, which throws if the array refused. */
+        void zero(List<Long> stripes, Runnable zero);
+
+        /** The production step: zero now. */
+        ZeroingStep NOW = (stripes, zero) -> zero.run();
+    }
+
+    Trimmer(
+            TabletDirectory directory,
+            SectorArray array,
+            WriterSetPush writerSets,
+            Executor executor,
+            ZeroingStep zeroing) {
+        this.zeroing = Objects.requireNonNull(zeroing, "zeroing");
         this.directory = Objects.requireNonNull(directory, "directory");
         this.writerSets = Objects.requireNonNull(writerSets, "writerSets");
         this.array = Objects.requireNonNull(array, "array");
@@ -77,34 +100,49 @@ final class Trimmer {
         if (stopped || pauses.get() > 0) {
             return 0;
         }
-        ArrayView view = directory.array();
-        List<Long> pending = view.getPendingTrimStripesList();
-        if (pending.isEmpty()) {
+        if (directory.array().getPendingTrimStripesCount() == 0) {
+            return 0; // a query is cheaper than the Raft entry a claim costs
+        }
+        // The claim comes first: only stripes claimed by this node can be freed by its
+        // confirmation, so none of them can be handed to a writer while this round is still
+        // about to zero them (see StripeAllocator, "Trim claims").
+        List<Long> claimed = claim();
+        if (claimed.isEmpty()) {
             return 0;
         }
-        // After the view: the set queried now excludes every node removed before it, including
-        // any whose reservations are in this pending list (see WriterSetPush#ensureInstalledEverywhere).
+        // After the claim: the set queried now excludes every node removed before it, including
+        // one whose reservations or claims are in this batch (see WriterSetPush#ensureInstalledEverywhere).
         if (!writerSets.ensureInstalledEverywhere()) {
-            log.warn("not trimming {} stripes: some sector server lacks the current writer set", pending.size());
+            log.warn("not trimming {} stripes: some sector server lacks the current writer set", claimed.size());
             return 0;
         }
-        List<Long> batch = pending.subList(0, Math.min(pending.size(), ServingLimits.TRIM_BATCH_STRIPES_MAX));
-        array.trim(batch.stream().mapToLong(Long::longValue).toArray()).join();
-        Result result = confirm(batch);
-        if (result.getConfirmTrimmed().getStatus() == ConfirmTrimmedResult.Status.NOT_PENDING_TRIM) {
-            // Another cache node confirmed some of them first: confirm what is still pending.
-            Set<Long> still = new HashSet<>(directory.array().getPendingTrimStripesList());
-            List<Long> remaining = batch.stream().filter(still::contains).toList();
-            if (!remaining.isEmpty()) {
-                result = confirm(remaining);
-            }
-        }
-        if (result.getConfirmTrimmed().getStatus() != ConfirmTrimmedResult.Status.OK
-                && result.getConfirmTrimmed().getStatus() != ConfirmTrimmedResult.Status.NOT_PENDING_TRIM) {
+        zeroing.zero(
+                claimed,
+                () -> array.trim(claimed.stream().mapToLong(Long::longValue).toArray())
+                        .join());
+        Result result = confirm(claimed);
+        if (result.getConfirmTrimmed().getStatus() != ConfirmTrimmedResult.Status.OK) {
+            // NOT_CLAIMED: this node was removed meanwhile and its claims went to a peer, which
+            // trims them again; anything else is a bug worth seeing.
             log.warn("confirming trimmed stripes was refused: {}", result.getConfirmTrimmed());
             return 0;
         }
-        return batch.size();
+        return claimed.size();
+    }
+
+    private List<Long> claim() {
+        Result result = directory.submit(directory
+                .command()
+                .setClaimTrim(ClaimTrim.newBuilder()
+                        .setCacheNodeId(directory.nodeId())
+                        .setStripeCount(ServingLimits.TRIM_BATCH_STRIPES_MAX))
+                .build());
+        ClaimTrimResult claim = result.getClaimTrim();
+        if (claim.getStatus() != ClaimTrimResult.Status.OK) {
+            log.warn("claiming stripes to trim was refused: {}", claim);
+            return List.of();
+        }
+        return claim.getStripesList();
     }
 
     private Result confirm(List<Long> stripes) {

@@ -2,6 +2,8 @@ package dev.ratchet.tablet;
 
 import dev.ratchet.tablet.proto.AssignReplacement;
 import dev.ratchet.tablet.proto.AssignReplacementResult;
+import dev.ratchet.tablet.proto.ClaimTrim;
+import dev.ratchet.tablet.proto.ClaimTrimResult;
 import dev.ratchet.tablet.proto.ConfirmTrimmed;
 import dev.ratchet.tablet.proto.ConfirmTrimmedResult;
 import dev.ratchet.tablet.proto.MarkSlotDead;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The commands on the sector array: stripe reservation, release and trim confirmation, and the
+ * The commands on the sector array: stripe reservation, release, trim claims and confirmation, and the
  * slot lifecycle LIVE -> DEAD -> REBUILDING -> LIVE. Each checks everything before it changes
  * anything.
  */
@@ -76,13 +78,31 @@ final class ArrayCommands {
         return releaseResult(ReleaseStripesResult.Status.OK, "");
     }
 
+    /**
+     * Claims pending-trim stripes for a cache node to zero; see {@link StripeAllocator} for why a
+     * stripe is trimmed and freed only under its claimant's claim.
+     */
+    static Result claimTrim(TabletState state, ClaimTrim command) {
+        String node = command.getCacheNodeId();
+        long count = Integer.toUnsignedLong(command.getStripeCount());
+        if (!InputRules.isNodeId(node) || count == 0 || count > Limits.STRIPES_PER_COMMAND_MAX) {
+            return claimResult(
+                    ClaimTrimResult.Status.INVALID,
+                    "needs a cache node id and a stripe count in [1, " + Limits.STRIPES_PER_COMMAND_MAX + "]",
+                    List.of());
+        }
+        if (!state.cacheNodes.contains(node)) {
+            return claimResult(ClaimTrimResult.Status.UNKNOWN_CACHE_NODE, node, List.of());
+        }
+        return claimResult(ClaimTrimResult.Status.OK, "", state.stripes.claimTrim(node, (int) count));
+    }
+
     static Result confirmTrimmed(TabletState state, ConfirmTrimmed command) {
         String node = command.getCacheNodeId();
         String shape = stripeListProblem(node, command.getStripesList());
         if (shape != null) {
             return trimResult(ConfirmTrimmedResult.Status.INVALID, shape);
         }
-        // Any registered cache node may confirm: the one that retired the stripes may have died.
         if (!state.cacheNodes.contains(node)) {
             return trimResult(ConfirmTrimmedResult.Status.UNKNOWN_CACHE_NODE, node);
         }
@@ -92,8 +112,15 @@ final class ArrayCommands {
                         ConfirmTrimmedResult.Status.NOT_PENDING_TRIM,
                         "stripe " + Long.toUnsignedString(stripe) + " is not pending trim");
             }
+            // Only the claimant's zeroing is known to be over: another node's confirmation could
+            // free a stripe whose claimant has yet to zero it.
+            if (!state.stripes.isClaimedBy(node, stripe)) {
+                return trimResult(
+                        ConfirmTrimmedResult.Status.NOT_CLAIMED,
+                        "stripe " + Long.toUnsignedString(stripe) + " is not claimed by this cache node");
+            }
         }
-        state.stripes.confirmTrimmed(command.getStripesList());
+        state.stripes.confirmTrimmed(node, command.getStripesList());
         return trimResult(ConfirmTrimmedResult.Status.OK, "");
     }
 
@@ -216,6 +243,15 @@ final class ArrayCommands {
         return Result.newBuilder()
                 .setConfirmTrimmed(
                         ConfirmTrimmedResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    private static Result claimResult(ClaimTrimResult.Status status, String detail, List<Long> stripes) {
+        return Result.newBuilder()
+                .setClaimTrim(ClaimTrimResult.newBuilder()
+                        .setStatus(status)
+                        .setDetail(detail)
+                        .addAllStripes(stripes))
                 .build();
     }
 

@@ -26,12 +26,12 @@ import dev.ratchet.tablet.proto.Command;
  *       and writer set anyway.
  *   <li>Role {@code client} (operator tools): every command, naming any cache node. Operators run
  *       recovery for caches that cannot: deregistering a crashed cache node, releasing its
- *       reservations, confirming trims it never confirmed; and they bootstrap, rotate keys and
+ *       reservations; and they bootstrap, rotate keys and
  *       change the policy. Clients and operators share the role today (ARCHITECTURE.md, "Cache
  *       node"), so a deployment that must keep applications from the tablet store gives operator
  *       tools their own measurement and allows only that one for role client.
  *   <li>Role {@code cache}: a command that names a cache node ({@code CommitTablets}, {@code
- *       ReserveStripes}, {@code ReleaseStripes}, {@code ConfirmTrimmed}, {@code SplitTablet},
+ *       ReserveStripes}, {@code ReleaseStripes}, {@code ClaimTrim}, {@code ConfirmTrimmed}, {@code SplitTablet},
  *       {@code MergeTablets}, {@code RegisterCacheNode}, {@code DeregisterCacheNode}) must name the
  *       caller itself, else {@link TabletStoreClient#CACHE_NODE_ID_MISMATCH}. Array upkeep ({@code
  *       MarkSlotDead}, {@code AssignReplacement}, {@code MarkSlotRebuilt}) names sector servers and
@@ -81,6 +81,7 @@ final class CallerRules implements RequestAuthorizer {
             case COMMIT_TABLETS -> command.getCommitTablets().getCacheNodeId();
             case RESERVE_STRIPES -> command.getReserveStripes().getCacheNodeId();
             case RELEASE_STRIPES -> command.getReleaseStripes().getCacheNodeId();
+            case CLAIM_TRIM -> command.getClaimTrim().getCacheNodeId();
             case CONFIRM_TRIMMED -> command.getConfirmTrimmed().getCacheNodeId();
             case SPLIT_TABLET -> command.getSplitTablet().getCacheNodeId();
             case MERGE_TABLETS -> command.getMergeTablets().getCacheNodeId();

@@ -243,9 +243,14 @@ final class ClusterCommands {
         return policyResult(UpdatePolicyResult.Status.OK, state, evicted, "");
     }
 
-    /** Removes a registered node; its reserved stripes may hold ciphertext, so they go to pending trim. */
+    /**
+     * Removes a registered node: its reserved stripes may hold ciphertext, so they go to pending
+     * trim, and its trim claims end, so another node may claim them (after installing the writer
+     * set without this node everywhere, which fences off this node's late zeroing).
+     */
     private static void removeCacheNode(TabletState state, String node) {
         state.stripes.releaseAll(node);
+        state.stripes.dropTrimClaims(node);
         state.cacheNodes.remove(node);
     }
 

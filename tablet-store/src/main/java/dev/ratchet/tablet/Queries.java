@@ -82,6 +82,10 @@ final class Queries {
                 .reservations()
                 .forEach((node, stripes) -> view.addReservations(
                         Reservation.newBuilder().setCacheNodeId(node).addAllStripes(stripes)));
+        state.stripes
+                .trimClaims()
+                .forEach((node, stripes) -> view.addTrimClaims(
+                        Reservation.newBuilder().setCacheNodeId(node).addAllStripes(stripes)));
         return ok().setArray(view).build();
     }
 

@@ -23,9 +23,20 @@ import java.util.TreeSet;
  *
  * <p>A stripe leaves a tablet or a reservation only through pending trim, and becomes free only
  * when a cache node confirms that it zeroed the stripe's sectors. Handing a stripe out before it
- * is trimmed would let a late trim of the old data zero a new writer's shards, and would leave
- * old ciphertext readable after deletion. Used stripes are not tracked here: the tablets hold
- * them, and the state's invariant check proves the four sets partition {@code [0, highWater)}.
+ * is trimmed would leave old ciphertext readable after deletion. Used stripes are not tracked
+ * here: the tablets hold them, and the state's invariant check proves the four sets partition
+ * {@code [0, highWater)}.
+ *
+ * <p><b>Trim claims</b> (ARCHITECTURE.md, "Trims"). A pending-trim stripe is trimmed only by the
+ * one cache node that claimed it, and only that node's confirmation frees it. Without claims, a
+ * slow trimmer that chose a stripe, then lost the race to a faster one that trimmed, confirmed
+ * and saw the stripe reserved and written again, would zero a committed stripe: acknowledged
+ * writes gone. With claims, a claimed stripe cannot become free behind its claimant's back. A
+ * claim ends in one of two ways only: the claimant confirms, or the claimant is removed from the
+ * store (deregistered, expired, evicted), when its claims go back to pending and may be claimed
+ * again. The removal bumps the writer-set version, and a new claimant installs that set on
+ * every sector server before it zeroes anything, so the old claimant's late zeroing is refused
+ * by the servers (WRITER_NOT_AUTHORIZED): the fence is the writer set, not a timer.
  *
  * <p>Allocation is deterministic: lowest free stripe first. Not thread-safe.
  */
@@ -36,6 +47,10 @@ final class StripeAllocator {
     private final TreeSet<Long> pendingTrim = new TreeSet<>();
     private final TreeMap<String, TreeSet<Long>> reservations = new TreeMap<>();
     private int reservedTotal;
+    /** Pending-trim stripes claimed for trimming, by claimant; each a subset of {@link #pendingTrim}. */
+    private final TreeMap<String, TreeSet<Long>> trimClaims = new TreeMap<>();
+    /** The claimant of each claimed stripe: the inverse of {@link #trimClaims}. */
+    private final TreeMap<Long, String> trimClaimant = new TreeMap<>();
 
     StripeAllocator(long stripeCount) {
         this.stripeCount = stripeCount;
@@ -117,13 +132,53 @@ final class StripeAllocator {
         }
     }
 
-    /** Frees trimmed stripes; the caller checked each is pending trim. */
-    void confirmTrimmed(Collection<Long> stripes) {
-        for (long stripe : stripes) {
-            if (!pendingTrim.remove(stripe)) {
-                throw new IllegalStateException("stripe " + stripe + " was not pending trim");
+    /**
+     * Claims unclaimed pending-trim stripes for {@code node}, lowest first, until it holds {@code
+     * count} claims or none are left; returns every stripe {@code node} holds claimed, ascending
+     * (so a claim whose answer was lost is answered again by the next one).
+     */
+    List<Long> claimTrim(String node, int count) {
+        TreeSet<Long> claimed = trimClaims.computeIfAbsent(node, n -> new TreeSet<>());
+        for (long stripe : pendingTrim) {
+            if (claimed.size() >= count) {
+                break;
             }
+            if (!trimClaimant.containsKey(stripe)) {
+                claimed.add(stripe);
+                trimClaimant.put(stripe, node);
+            }
+        }
+        if (claimed.isEmpty()) {
+            trimClaims.remove(node);
+        }
+        return List.copyOf(claimed);
+    }
+
+    /** Returns whether {@code stripe} is pending trim under a claim by {@code node}. */
+    boolean isClaimedBy(String node, long stripe) {
+        return node.equals(trimClaimant.get(stripe));
+    }
+
+    /** Ends every trim claim {@code node} holds; the stripes stay pending, for another claimant. */
+    void dropTrimClaims(String node) {
+        TreeSet<Long> claimed = trimClaims.remove(node);
+        if (claimed != null) {
+            claimed.forEach(trimClaimant::remove);
+        }
+    }
+
+    /** Frees trimmed stripes; the caller checked each is pending trim under a claim by {@code node}. */
+    void confirmTrimmed(String node, Collection<Long> stripes) {
+        TreeSet<Long> claimed = trimClaims.get(node);
+        for (long stripe : stripes) {
+            if (claimed == null || !claimed.remove(stripe) || !pendingTrim.remove(stripe)) {
+                throw new IllegalStateException("stripe " + stripe + " was not pending trim under a claim by " + node);
+            }
+            trimClaimant.remove(stripe);
             free.add(stripe);
+        }
+        if (claimed != null && claimed.isEmpty()) {
+            trimClaims.remove(node);
         }
     }
 
@@ -144,15 +199,49 @@ final class StripeAllocator {
         return reservedTotal;
     }
 
-    /** Restores a state read from a snapshot. */
+    /** Returns the trim claims by claimant id, each ascending. */
+    Map<String, TreeSet<Long>> trimClaims() {
+        return trimClaims;
+    }
+
+    /** Returns the number of claimed stripes, counted from the inverse index (for the invariant check). */
+    int trimClaimedTotal() {
+        return trimClaimant.size();
+    }
+
+    /**
+     * Restores a state read from a snapshot.
+     *
+     * @throws IllegalStateException if a claimed stripe is not pending trim or is claimed twice
+     */
     void restore(
-            long highWater, Collection<Long> free, Collection<Long> pendingTrim, Map<String, List<Long>> reserved) {
+            long highWater,
+            Collection<Long> free,
+            Collection<Long> pendingTrim,
+            Map<String, List<Long>> reserved,
+            Map<String, List<Long>> claims) {
         this.highWater = highWater;
         this.free.addAll(free);
         this.pendingTrim.addAll(pendingTrim);
         reserved.forEach((node, stripes) -> {
             reservations.put(node, new TreeSet<>(stripes));
             reservedTotal += stripes.size();
+        });
+        claims.forEach((node, stripes) -> {
+            if (stripes.isEmpty()) {
+                throw new IllegalStateException("empty trim claim entry for " + node);
+            }
+            for (long stripe : stripes) {
+                if (!this.pendingTrim.contains(stripe)) {
+                    throw new IllegalStateException("claimed stripe " + stripe + " is not pending trim");
+                }
+                String previous = trimClaimant.put(stripe, node);
+                if (previous != null) {
+                    throw new IllegalStateException(
+                            "stripe " + stripe + " is claimed by both " + previous + " and " + node);
+                }
+            }
+            trimClaims.put(node, new TreeSet<>(stripes));
         });
     }
 

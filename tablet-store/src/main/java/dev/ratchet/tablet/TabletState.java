@@ -28,7 +28,7 @@ import java.util.TreeSet;
  */
 final class TabletState {
     /** Bumped when the snapshot's meaning changes, so an old replica refuses a new snapshot. */
-    static final int SNAPSHOT_FORMAT_VERSION = 1;
+    static final int SNAPSHOT_FORMAT_VERSION = 2;
 
     final IdempotencyWindow window = new IdempotencyWindow();
     boolean bootstrapped;
@@ -60,6 +60,9 @@ final class TabletState {
             stripes.reservations()
                     .forEach((node, reserved) -> snapshot.addReservations(
                             Reservation.newBuilder().setCacheNodeId(node).addAllStripes(reserved)));
+            stripes.trimClaims()
+                    .forEach((node, claimed) -> snapshot.addTrimClaims(
+                            Reservation.newBuilder().setCacheNodeId(node).addAllStripes(claimed)));
             snapshot.setCurrentKeyEpoch(keys.currentEpoch());
             keys.byEpoch()
                     .forEach((epoch, key) -> snapshot.addDataKeys(
@@ -129,11 +132,18 @@ final class TabletState {
         for (Reservation reservation : snapshot.getReservationsList()) {
             reserved.put(reservation.getCacheNodeId(), reservation.getStripesList());
         }
+        Map<String, List<Long>> claims = new TreeMap<>();
+        for (Reservation claim : snapshot.getTrimClaimsList()) {
+            if (claims.put(claim.getCacheNodeId(), claim.getStripesList()) != null) {
+                throw new IllegalStateException("two trim claim entries for " + claim.getCacheNodeId());
+            }
+        }
         stripes.restore(
                 snapshot.getStripeHighWater(),
                 snapshot.getFreeStripesList(),
                 snapshot.getPendingTrimStripesList(),
-                reserved);
+                reserved,
+                claims);
         keys = new DataKeys();
         TreeMap<Long, ByteString> keyMap = new TreeMap<>();
         for (DataKey key : snapshot.getDataKeysList()) {
@@ -195,6 +205,7 @@ final class TabletState {
                 throw new IllegalStateException("unregistered node " + node + " holds reservations");
             }
         }
+        checkTrimClaims();
         if (array.slotCount() != array.dataShards() + array.parityShards()) {
             throw new IllegalStateException("slot count does not match the geometry");
         }
@@ -246,6 +257,29 @@ final class TabletState {
         }
         if (Long.compareUnsigned(stripes.highWater(), stripes.stripeCount()) > 0) {
             throw new IllegalStateException("stripe high water above the stripe count");
+        }
+    }
+
+    /** Claims are disjoint subsets of pending trim, held only by registered nodes. */
+    private void checkTrimClaims() {
+        Set<Long> seen = new HashSet<>();
+        for (Map.Entry<String, TreeSet<Long>> claim : stripes.trimClaims().entrySet()) {
+            if (!cacheNodes.contains(claim.getKey())) {
+                throw new IllegalStateException("unregistered node " + claim.getKey() + " holds trim claims");
+            }
+            if (claim.getValue().isEmpty()) {
+                throw new IllegalStateException("empty trim claim entry for " + claim.getKey());
+            }
+            for (long stripe : claim.getValue()) {
+                if (!stripes.isPendingTrim(stripe) || !seen.add(stripe)) {
+                    throw new IllegalStateException("stripe " + stripe + " claimed by " + claim.getKey()
+                            + " is not pending trim or is claimed twice");
+                }
+            }
+        }
+        if (seen.size() != stripes.trimClaimedTotal()) {
+            throw new IllegalStateException(
+                    "trim claim index holds " + stripes.trimClaimedTotal() + " stripes, not " + seen.size());
         }
     }
 

@@ -153,6 +153,7 @@ public final class TabletStateMachine {
             case COMMIT_TABLETS -> TabletCommands.commit(state, command.getCommitTablets());
             case RESERVE_STRIPES -> ArrayCommands.reserve(state, command.getReserveStripes());
             case RELEASE_STRIPES -> ArrayCommands.release(state, command.getReleaseStripes());
+            case CLAIM_TRIM -> ArrayCommands.claimTrim(state, command.getClaimTrim());
             case CONFIRM_TRIMMED -> ArrayCommands.confirmTrimmed(state, command.getConfirmTrimmed());
             case SPLIT_TABLET -> TabletCommands.split(state, command.getSplitTablet());
             case MERGE_TABLETS -> TabletCommands.merge(state, command.getMergeTablets());

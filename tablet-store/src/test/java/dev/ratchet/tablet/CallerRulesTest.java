@@ -13,6 +13,7 @@ import dev.ratchet.raft.RequestAuthorizer.RequestKind;
 import dev.ratchet.raft.RequestRefusedException;
 import dev.ratchet.tablet.proto.AssignReplacement;
 import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
+import dev.ratchet.tablet.proto.ClaimTrim;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.CommitTablets;
 import dev.ratchet.tablet.proto.ConfirmTrimmed;
@@ -45,6 +46,7 @@ class CallerRulesTest {
             Command.KindCase.COMMIT_TABLETS,
             Command.KindCase.RESERVE_STRIPES,
             Command.KindCase.RELEASE_STRIPES,
+            Command.KindCase.CLAIM_TRIM,
             Command.KindCase.CONFIRM_TRIMMED,
             Command.KindCase.SPLIT_TABLET,
             Command.KindCase.MERGE_TABLETS,
@@ -175,6 +177,9 @@ class CallerRulesTest {
                         ReserveStripes.newBuilder().setCacheNodeId(cacheNodeId).setStripeCount(1));
             case RELEASE_STRIPES ->
                 command.setReleaseStripes(ReleaseStripes.newBuilder().setCacheNodeId(cacheNodeId));
+            case CLAIM_TRIM ->
+                command.setClaimTrim(
+                        ClaimTrim.newBuilder().setCacheNodeId(cacheNodeId).setStripeCount(1));
             case CONFIRM_TRIMMED ->
                 command.setConfirmTrimmed(ConfirmTrimmed.newBuilder().setCacheNodeId(cacheNodeId));
             case SPLIT_TABLET -> command.setSplitTablet(SplitTablet.newBuilder().setCacheNodeId(cacheNodeId));

@@ -7,6 +7,7 @@ import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.AssignReplacement;
 import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
+import dev.ratchet.tablet.proto.ClaimTrim;
 import dev.ratchet.tablet.proto.ClusterQuery;
 import dev.ratchet.tablet.proto.ClusterView;
 import dev.ratchet.tablet.proto.Command;
@@ -79,6 +80,8 @@ final class CommandGenerator {
             return command.setMergeTablets(merge(machine)).build();
         } else if (roll < 60) {
             return command.setReleaseStripes(release(machine)).build();
+        } else if (roll < 64) {
+            return command.setClaimTrim(claimTrim()).build();
         } else if (roll < 70) {
             return command.setConfirmTrimmed(confirm(machine)).build();
         } else if (roll < 74) {
@@ -198,14 +201,29 @@ final class CommandGenerator {
                 .build();
     }
 
+    private ClaimTrim claimTrim() {
+        return ClaimTrim.newBuilder()
+                .setCacheNodeId(pick(CACHE_POOL))
+                .setStripeCount(random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(16))
+                .build();
+    }
+
+    /** Mostly a claimant confirming some of its claims; sometimes a node's pending or a wild stripe. */
     private ConfirmTrimmed confirm(TabletStateMachine machine) {
-        List<Long> pending = new ArrayList<>(array(machine).getPendingTrimStripesList());
-        List<Long> stripes = take(pending, 1 + random.nextInt(8));
+        ArrayView array = array(machine);
+        String node = pick(CACHE_POOL);
+        List<Long> candidates = new ArrayList<>(array.getPendingTrimStripesList());
+        if (array.getTrimClaimsCount() > 0 && random.nextInt(5) != 0) {
+            Reservation claim = pick(array.getTrimClaimsList());
+            node = claim.getCacheNodeId();
+            candidates = new ArrayList<>(claim.getStripesList());
+        }
+        List<Long> stripes = take(candidates, 1 + random.nextInt(8));
         if (stripes.isEmpty() || random.nextInt(10) == 0) {
             stripes = List.of((long) random.nextInt(300));
         }
         return ConfirmTrimmed.newBuilder()
-                .setCacheNodeId(pick(CACHE_POOL))
+                .setCacheNodeId(node)
                 .addAllStripes(stripes)
                 .build();
     }

@@ -72,6 +72,7 @@ class RandomCommandSequenceTest {
                 "SPLIT_TABLET",
                 "MERGE_TABLETS",
                 "RESERVE_STRIPES",
+                "CLAIM_TRIM",
                 "CONFIRM_TRIMMED",
                 "RELEASE_STRIPES",
                 "MARK_SLOT_DEAD",

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.ClaimTrim;
 import dev.ratchet.tablet.proto.CommitTablets;
 import dev.ratchet.tablet.proto.CommitTabletsResult;
 import dev.ratchet.tablet.proto.ConfirmTrimmed;
@@ -365,7 +366,7 @@ class TabletCommandsTest {
     }
 
     @Test
-    void retiredStripes_becomeFreeOnlyAfterTrimConfirmed() {
+    void retiredStripes_becomeFreeOnlyAfterTheirClaimantConfirmsTheTrim() {
         List<Long> stripes = fixtures.reserve(machine, CACHE_A, 2);
         commit(CACHE_A, tabletCommit(1, 0, stripes.subList(0, 1)));
         commit(CACHE_A, tabletCommit(1, 1, stripes.subList(1, 2)));
@@ -373,18 +374,27 @@ class TabletCommandsTest {
         // The lowest free stripe is above the retired one until the trim is confirmed.
         List<Long> next = fixtures.reserve(machine, CACHE_A, 1);
         assertFalse(next.contains(retired));
-        Result confirm = machine.apply(fixtures.command()
-                .setConfirmTrimmed(
-                        ConfirmTrimmed.newBuilder().setCacheNodeId(CACHE_A).addStripes(retired))
+        assertEquals(
+                "NOT_CLAIMED",
+                confirm(CACHE_A, retired).getConfirmTrimmed().getStatus().name());
+        Result claim = machine.apply(fixtures.command()
+                .setClaimTrim(ClaimTrim.newBuilder().setCacheNodeId(CACHE_A).setStripeCount(8))
                 .build());
-        assertEquals("OK", confirm.getConfirmTrimmed().getStatus().name());
+        assertEquals(List.of(retired), claim.getClaimTrim().getStripesList());
+        assertEquals(
+                "OK", confirm(CACHE_A, retired).getConfirmTrimmed().getStatus().name());
         assertEquals(List.of(retired), fixtures.reserve(machine, CACHE_A, 1));
-        Result again = machine.apply(fixtures.command()
-                .setConfirmTrimmed(
-                        ConfirmTrimmed.newBuilder().setCacheNodeId(CACHE_A).addStripes(retired))
-                .build());
-        assertEquals("NOT_PENDING_TRIM", again.getConfirmTrimmed().getStatus().name());
+        assertEquals(
+                "NOT_PENDING_TRIM",
+                confirm(CACHE_A, retired).getConfirmTrimmed().getStatus().name());
         machine.checkInvariants();
+    }
+
+    private Result confirm(String node, long stripe) {
+        return machine.apply(fixtures.command()
+                .setConfirmTrimmed(
+                        ConfirmTrimmed.newBuilder().setCacheNodeId(node).addStripes(stripe))
+                .build());
     }
 
     private void assertEveryKeyHasOneOwner() {

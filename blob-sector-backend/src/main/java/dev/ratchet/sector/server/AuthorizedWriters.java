@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 
 /**
@@ -44,8 +45,16 @@ import java.util.regex.Pattern;
  *       with nothing installed; it gets the current set from the tablet store again.)
  * </ul>
  *
- * <p>Thread-safe: {@link #install} and {@link #installAuthority} are serialized; checks read one immutable snapshot, so a write
- * that passed its check before a concurrent install is ordered before that install.
+ * <p><b>The install is a fence.</b> A write or trim runs its check and its change to the sectors
+ * as one step ({@link #runAsWriter}) under the shared side of a read-write lock, and an install
+ * swaps the set under the exclusive side. So when {@link #install} returns, no operation that
+ * passed its check under the old set is still changing sectors, and every later one is checked
+ * against the new set. The cache nodes rely on this: a trimmer installs the set without a removed
+ * node everywhere before it zeroes and frees that node's stripes, and the removed node's late
+ * writes or trims must not land after that (ARCHITECTURE.md, "Trims"). A check and a change as two
+ * separate steps would let an install complete between them.
+ *
+ * <p>Thread-safe: {@link #install} and {@link #installAuthority} are serialized with each other.
  */
 final class AuthorizedWriters {
     /** The domain string that opens every signed writer set. */
@@ -68,8 +77,15 @@ final class AuthorizedWriters {
 
     // Set once (under this object's monitor), then never changed; null while the server is unclaimed.
     private volatile PublicKey authorityKey;
-    // Replaced whole under this object's monitor; read without it.
+    // Replaced whole under this object's monitor and the fence's write lock; read without them.
     private volatile Installed installed = new Installed(0, Set.of());
+    // Shared by running writes and trims, exclusive for the swap of an install (see the class doc).
+    private final ReentrantReadWriteLock fence = new ReentrantReadWriteLock();
+
+    /** A change to the sectors made under a writer's authorization. */
+    interface AuthorizedAction {
+        void run() throws SectorRefusedException;
+    }
 
     /**
      * Creates an empty authorization (version 0: nobody may write) checked against {@code authorityKey}.
@@ -139,8 +155,33 @@ final class AuthorizedWriters {
                     "writer set v" + Long.toUnsignedString(set.getVersion()) + " is not newer than installed v"
                             + Long.toUnsignedString(current.version()));
         }
-        installed = new Installed(set.getVersion(), Set.copyOf(set.getWriterNodeIdsList()));
+        Installed next = new Installed(set.getVersion(), Set.copyOf(set.getWriterNodeIdsList()));
+        // Waits for every write and trim in flight: none checked under the old set outlives this.
+        fence.writeLock().lock();
+        try {
+            installed = next;
+        } finally {
+            fence.writeLock().unlock();
+        }
         return set.getVersion();
+    }
+
+    /**
+     * Runs {@code action} if {@code nodeId} may write under the installed set, with no install
+     * completing between the check and the end of the action.
+     *
+     * @param claimedVersion the version the writer believes current, 0 for "don't care"
+     * @throws SectorRefusedException AUTHORITY_NOT_SET, WRITER_NOT_AUTHORIZED or AUTHORIZATION_STALE
+     *     (and the action does not run), or what the action throws
+     */
+    void runAsWriter(String nodeId, long claimedVersion, AuthorizedAction action) throws SectorRefusedException {
+        fence.readLock().lock();
+        try {
+            checkWriter(nodeId, claimedVersion);
+            action.run();
+        } finally {
+            fence.readLock().unlock();
+        }
     }
 
     /**

@@ -134,6 +134,7 @@ final class SectorService {
             throws SectorRefusedException {
         requireRole(caller, "WriteSectors", DATA_ROLES);
         WriteSectorsRequest write = request.message();
+        // Refuse an unauthorized writer before looking at its payload; checked again below.
         writers.checkWriter(caller.nodeId(), write.getAuthorizationVersion());
         requireCount(write.getWritesCount());
         long[] indices = new long[write.getWritesCount()];
@@ -155,7 +156,8 @@ final class SectorService {
             }
             sectors[i] = sector.getData().toByteArray();
         }
-        store.write(indices, sectors);
+        // The check that counts: it and the change are one step, so no install completes between them.
+        writers.runAsWriter(caller.nodeId(), write.getAuthorizationVersion(), () -> store.write(indices, sectors));
         return WriteSectorsResponse.getDefaultInstance();
     }
 
@@ -165,7 +167,8 @@ final class SectorService {
         TrimSectorsRequest trim = request.message();
         // Zeroing destroys data as surely as overwriting it, so it needs the same authorization.
         writers.checkWriter(caller.nodeId(), trim.getAuthorizationVersion());
-        store.trim(indices(trim.getSectorIndicesList()));
+        long[] indices = indices(trim.getSectorIndicesList());
+        writers.runAsWriter(caller.nodeId(), trim.getAuthorizationVersion(), () -> store.trim(indices));
         return TrimSectorsResponse.getDefaultInstance();
     }
 

@@ -62,6 +62,69 @@ class WriterAuthorityTest {
         assertThrows(IllegalArgumentException.class, () -> new AuthorizedWriters(rsaKey));
     }
 
+    /**
+     * The install is a fence (issue 13, item 1): a trim by a writer that passed its check under
+     * the old set, held before it changes anything, finishes before an install that removes the
+     * writer returns; after it returns, the removed writer is refused. Before the fix the check
+     * and the change were two calls, and the install returned while the trim was still to come.
+     */
+    @Test
+    void anInstall_waitsForEveryWriteCheckedUnderTheOldSet_andRefusesThemAfterwards() throws Exception {
+        install(authority.sign(1, List.of(NODE_A, NODE_B)));
+        List<String> events = Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.CountDownLatch checked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread trim = new Thread(() -> {
+            try {
+                writers.runAsWriter(NODE_A, 1, () -> {
+                    checked.countDown();
+                    awaitLatch(release);
+                    events.add("trimmed");
+                });
+            } catch (SectorRefusedException e) {
+                events.add("trim refused");
+            }
+        });
+        trim.start();
+        assertTrue(checked.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        Thread installer = new Thread(() -> {
+            try {
+                install(authority.sign(2, List.of(NODE_B)));
+                events.add("installed");
+            } catch (SectorRefusedException e) {
+                events.add("install refused");
+            }
+        });
+        installer.start();
+        // Bounded: the installer either returns (the bug) or parks on the fence (the fix).
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (installer.isAlive() && installer.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() - deadline < 0, "the installer neither finished nor waited on the fence");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        release.countDown();
+        trim.join(30_000);
+        installer.join(30_000);
+
+        assertEquals(List.of("trimmed", "installed"), events);
+        SectorRefusedException late = assertThrows(
+                SectorRefusedException.class,
+                () -> writers.runAsWriter(NODE_A, 0, () -> events.add("trimmed after removal")));
+        assertEquals(SectorError.WRITER_NOT_AUTHORIZED, late.error());
+        assertEquals(List.of("trimmed", "installed"), events);
+    }
+
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private long install(InstallAuthorizationRequest request) throws SectorRefusedException {
         return writers.install(
                 request.getWriterSet().toByteArray(), request.getSignature().toByteArray());
