@@ -312,6 +312,14 @@ public final class CacheNode implements AutoCloseable {
         directory.dropAnswersForTest(which);
     }
 
+    /**
+     * Test hook: from now on, throws {@code failure.apply(command)} (when not null) right after
+     * the tablet store applied a command, as an unexpected bug or runtime failure would.
+     */
+    void failAfterApplyForTest(java.util.function.Function<Command, RuntimeException> failure) {
+        directory.failAfterApplyForTest(failure);
+    }
+
     /** Runs trim rounds until nothing is pending (for tests). */
     void trimAllNow() {
         while (trimmer.roundNow() > 0) {
@@ -331,7 +339,8 @@ public final class CacheNode implements AutoCloseable {
         StripePool pool;
         Trimmer trimmer;
         TabletWriter writer;
-        KvEndpoint endpoint;
+        // Volatile: the slot watch reads it from other threads once the node serves.
+        volatile KvEndpoint endpoint;
         Rebuilds rebuilds;
         Server server;
 
@@ -533,11 +542,30 @@ public final class CacheNode implements AutoCloseable {
                     parts.workers,
                     parts.writerSets,
                     view.getDataShards() + view.getParityShards(),
-                    this::device);
+                    view.getParityShards(),
+                    this::device,
+                    System::nanoTime,
+                    new SlotWatch.LinkHealth() {
+                        // The endpoint is built after the watch; until then there is nothing to stop.
+                        @Override
+                        public void linksDown(String reason) {
+                            if (parts.endpoint != null) {
+                                parts.endpoint.suspend(reason);
+                            }
+                        }
+
+                        @Override
+                        public void linksUp() {
+                            if (parts.endpoint != null) {
+                                parts.endpoint.resume();
+                            }
+                        }
+                    });
             parts.array = SectorArray.builder(view.getDataShards(), view.getParityShards())
                     .slots(devices(view))
                     .callTimeoutMillis(sectorCallTimeoutMillis)
                     .faultListener(parts.slots::onFault)
+                    .callListener(parts.slots::onCall)
                     .build();
             parts.slots.attach(parts.array);
             parts.slots.follow(view);
@@ -662,6 +690,7 @@ public final class CacheNode implements AutoCloseable {
         }
         try {
             slots.follow(directory.array());
+            slots.probeIfLinksDown();
             trimmer.kick();
         } catch (RuntimeException e) {
             log.warn("maintenance round failed: {}", e.getMessage());

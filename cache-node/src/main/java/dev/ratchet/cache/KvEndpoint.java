@@ -45,6 +45,9 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     private volatile boolean serving = true;
     private volatile String notServingReason = "this cache node is shutting down";
 
+    /** Why serving is suspended (this node cannot reach its sector servers), or null. */
+    private volatile String suspendedReason;
+
     KvEndpoint(
             TabletWriter writer,
             TabletReader reader,
@@ -72,6 +75,19 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     void stopServing(String reason) {
         notServingReason = reason;
         serving = false;
+    }
+
+    /**
+     * Refuses every later request with NOT_SERVING, saying why, until {@link #resume}: the node
+     * cannot reach its sector servers, and clients do better at another cache node.
+     */
+    void suspend(String reason) {
+        suspendedReason = reason;
+    }
+
+    /** Serves again after {@link #suspend} (not after {@link #stopServing}, which is final). */
+    void resume() {
+        suspendedReason = null;
     }
 
     @Override
@@ -165,9 +181,11 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     return rebuilds.start(request.getSlotIndex(), request.getNodeId(), request.getAddress(), step -> {})
                             .exceptionally(failure -> {
                                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                                // A well-formed request the cluster's state refuses (slot not DEAD,
+                                // identity unusable, rebuild running): a precondition, not bad bytes.
                                 if (cause instanceof IllegalArgumentException
                                         || cause instanceof IllegalStateException) {
-                                    throw new KvException(KvError.MALFORMED_REQUEST, cause.getMessage(), cause);
+                                    throw new KvException(KvError.REBUILD_REFUSED, cause.getMessage(), cause);
                                 }
                                 throw new KvException(KvError.NOT_SERVING, "the rebuild failed: " + cause, cause);
                             });
@@ -218,6 +236,10 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     private void checkCaller() {
         if (!serving) {
             throw new KvException(KvError.NOT_SERVING, notServingReason);
+        }
+        String suspended = suspendedReason;
+        if (suspended != null) {
+            throw new KvException(KvError.NOT_SERVING, suspended);
         }
         AttestedPeer peer = AttestedPeerInterceptor.current();
         if (peer.role() != Role.CLIENT) {

@@ -111,7 +111,10 @@ final class ServingLimits {
      */
     static final int RESERVE_CHUNK_STRIPES = 256;
 
-    /** Consecutive unavailable calls after which a sector server is reported dead. */
+    /**
+     * Strikes (unanswered calls, less one per answered call, within 10 s) after which a sector
+     * server is reported unreachable to the tablet store.
+     */
     static final int UNAVAILABLE_STRIKES_MAX = 3;
 
     /** Stripes trimmed and confirmed per round: one ConfirmTrimmed entry stays small. */

@@ -3,34 +3,57 @@ package dev.ratchet.cache;
 import static dev.ratchet.tablet.proto.SlotState.SLOT_DEAD;
 
 import dev.ratchet.sector.array.ArrayHealth;
+import dev.ratchet.sector.array.CallOutcome;
 import dev.ratchet.sector.array.SectorArray;
 import dev.ratchet.sector.array.SectorDevice;
 import dev.ratchet.sector.array.ShardFault;
 import dev.ratchet.sector.array.SlotState;
 import dev.ratchet.tablet.proto.ArrayView;
+import dev.ratchet.tablet.proto.DeathSuspicion;
 import dev.ratchet.tablet.proto.MarkSlotDead;
 import dev.ratchet.tablet.proto.MarkSlotDeadResult;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.Slot;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the sector servers through the array's fault reports: logs every server that lied (a
- * bad proof, a malformed reply, a shard that does not match its pinned digest: stale, corrupt or
- * misdirected), and reports a server dead to the tablet store once it was unavailable {@value
- * ServingLimits#UNAVAILABLE_STRIKES_MAX} times within {@link #STRIKE_WINDOW_NANOS}, then applies
- * the death record locally. It also applies the death records other cache nodes committed.
+ * Watches the sector servers through the array's call outcomes and fault reports, and decides
+ * what this cache node tells the tablet store about them (ARCHITECTURE.md, "Deaths").
+ *
+ * <ul>
+ *   <li>Each unanswered call is one strike against its server, each answered call takes one away
+ *       ({@link SlotStrikes}). At {@value ServingLimits#UNAVAILABLE_STRIKES_MAX} strikes this node
+ *       reports the server with {@code MarkSlotDead}, naming itself as reporter. The store makes
+ *       it a death only once another cache node reports it too and only while k slots stay LIVE;
+ *       until then it is a suspicion.
+ *   <li>A suspicion another node reported is probed here ({@link SectorArray#probe}), so a server
+ *       that really died is corroborated even by a node that is not writing to it, and one that
+ *       answers this node is not.
+ *   <li>When more than m slots are failing at once, the likelier story is that this node's own
+ *       links are down, not that m + 1 servers died together: it reports none of them, stops
+ *       serving with the reason ({@link LinkHealth#linksDown}), and probes every slot on each
+ *       maintenance round until no more than m fail, then serves again.
+ *   <li>A server that lied (bad proof, malformed reply, a shard that does not match its pinned
+ *       digest) is logged; reads decode around it.
+ * </ul>
  *
  * <p>A death is always decided by a tablet-store command (with the next death-record version), so
  * every cache node applies the same deaths in the same order; the local array only follows.
  *
- * <p>Thread-safe. {@link #onFault} is the array's fault listener and only counts; the report runs
- * on the given executor.
+ * <p>Thread-safe. {@link #onCall} and {@link #onFault} are the array's listeners and only count;
+ * reports run on the given executor.
  */
 final class SlotWatch {
     private static final Logger log = LoggerFactory.getLogger(SlotWatch.class);
@@ -38,43 +61,88 @@ final class SlotWatch {
     /** Strikes older than this are forgotten: 10 s, so a brief network blip never kills a server. */
     static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
 
+    /** Longest a failed write waits for another node to corroborate its report: 10 s. */
+    static final long CORROBORATION_WAIT_NANOS = 10_000_000_000L;
+
+    /** How often that wait re-reads the array view: 200 ms, a linearizable query each. */
+    static final long CORROBORATION_POLL_NANOS = 200_000_000L;
+
+    /** What this watch tells the node when it suspects its own links, and when they are back. */
+    interface LinkHealth {
+        /** This node cannot reach more than m servers: it must stop serving, saying {@code reason}. */
+        void linksDown(String reason);
+
+        /** Enough servers answer again: the node may serve. */
+        void linksUp();
+    }
+
     private final TabletDirectory directory;
     private final Executor executor;
     private final WriterSetPush writerSets;
     private final int slotCount;
+    private final int paritySlotCount;
     private final Rebuilds.DeviceOpener opener;
+    private final LongSupplier nanoClock;
+    private final LinkHealth links;
 
     /** Slots this node is rebuilding itself: never adopted from the view. */
-    private final java.util.Set<Integer> ownRebuilds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Integer> ownRebuilds = ConcurrentHashMap.newKeySet();
 
     /** Set once the array exists (the array takes this watch's listener at build). */
     private volatile SectorArray array;
 
-    /** Per slot: strikes, and when the first counted one happened. Guarded by {@code this}. */
-    private final int[] strikes;
+    /** Guarded by {@code this}. */
+    private final SlotStrikes strikes;
 
-    private final long[] firstStrikeNanos;
+    /** Whether this node suspects its own links; set and cleared under {@code this}. */
+    private volatile boolean linksDown;
+
+    /** Set while a round of probes of every slot runs (links down), so rounds never overlap. */
+    private final AtomicBoolean probingAll = new AtomicBoolean();
+
+    /** Slots with a probe in flight for another node's suspicion. */
+    private final Set<Integer> probing = ConcurrentHashMap.newKeySet();
 
     SlotWatch(
             TabletDirectory directory,
             Executor executor,
             WriterSetPush writerSets,
             int slotCount,
-            Rebuilds.DeviceOpener opener) {
+            int paritySlotCount,
+            Rebuilds.DeviceOpener opener,
+            LongSupplier nanoClock,
+            LinkHealth links) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.opener = Objects.requireNonNull(opener, "opener");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.writerSets = Objects.requireNonNull(writerSets, "writerSets");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.links = Objects.requireNonNull(links, "links");
         this.slotCount = slotCount;
-        this.strikes = new int[slotCount];
-        this.firstStrikeNanos = new long[slotCount];
+        this.paritySlotCount = paritySlotCount;
+        this.strikes = new SlotStrikes(slotCount, ServingLimits.UNAVAILABLE_STRIKES_MAX, STRIKE_WINDOW_NANOS);
     }
 
     void attach(SectorArray sectorArray) {
         this.array = Objects.requireNonNull(sectorArray, "sectorArray");
     }
 
-    /** The array's fault listener: quick, never blocks. */
+    /** The array's call listener: one strike per unanswered call, one fewer per answered one. Quick, never blocks. */
+    void onCall(CallOutcome call) {
+        boolean struckOut;
+        synchronized (this) {
+            if (call.answered()) {
+                strikes.answered(call.slot(), nanoClock.getAsLong());
+                return;
+            }
+            struckOut = strikes.strike(call.slot(), nanoClock.getAsLong());
+        }
+        if (struckOut) {
+            executor.execute(() -> reportDeadQuietly(call.slot(), call.nodeId()));
+        }
+    }
+
+    /** The array's fault listener: logs lies (unavailability is judged per call, in {@link #onCall}). Quick. */
     void onFault(ShardFault fault) {
         if (fault.kind().isLie()) {
             log.warn(
@@ -83,12 +151,64 @@ final class SlotWatch {
                     fault.slot(),
                     fault.kind(),
                     fault.detail());
+        }
+    }
+
+    /** Whether this node suspects its own links (and so does not serve). */
+    boolean linksDown() {
+        return linksDown;
+    }
+
+    /**
+     * While this node suspects its own links, probes every slot once (one round at a time); when
+     * no more than m fail to answer, forgets the answered slots' strikes and serves again. Runs on
+     * the maintenance task; never blocks on the probes.
+     */
+    void probeIfLinksDown() {
+        if (!linksDown || !probingAll.compareAndSet(false, true)) {
             return;
         }
-        if (fault.kind() == ShardFault.Kind.UNAVAILABLE && strike(fault.slot())) {
-            String nodeId = fault.nodeId();
-            executor.execute(() -> reportDeadQuietly(fault.slot(), nodeId));
+        SectorArray local = array;
+        List<Integer> probed = new ArrayList<>();
+        List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+        for (ArrayHealth.SlotHealth slot : local.health().slots()) {
+            if (slot.state() == SlotState.DEAD) {
+                continue;
+            }
+            probed.add(slot.slot());
+            answers.add(local.probe(slot.slot()).handle((ok, failure) -> failure == null));
         }
+        CompletableFuture.allOf(answers.toArray(new CompletableFuture<?>[0])).whenComplete((done, failure) -> {
+            try {
+                List<Integer> answered = new ArrayList<>();
+                for (int i = 0; i < probed.size(); i++) {
+                    if (answers.get(i).join()) {
+                        answered.add(probed.get(i));
+                    }
+                }
+                linksBackIfFew(probed.size() - answered.size(), answered);
+            } finally {
+                probingAll.set(false);
+            }
+        });
+    }
+
+    /**
+     * Ends the suspicion of this node's links if no more than m slots failed the probe round: the
+     * answered slots' strikes (gathered while the links were down) are forgotten, so the first
+     * failure after recovery does not count the outage again.
+     */
+    private synchronized void linksBackIfFew(int unanswered, List<Integer> answered) {
+        if (!linksDown || unanswered > paritySlotCount) {
+            return;
+        }
+        answered.forEach(strikes::reset);
+        linksDown = false;
+        log.warn(
+                "cache node {} reaches its sector servers again ({} unanswered); serving",
+                directory.nodeId(),
+                unanswered);
+        links.linksUp();
     }
 
     /**
@@ -110,6 +230,41 @@ final class SlotWatch {
                 reportDeadQuietly(fault.slot(), fault.nodeId());
             }
         }
+        for (ShardFault fault : faults) {
+            if (fault.kind() == ShardFault.Kind.UNAVAILABLE) {
+                awaitCorroboration(fault.slot(), fault.nodeId());
+            }
+        }
+    }
+
+    /**
+     * While this node's report of {@code slot}'s server is a suspicion in the store, waits (at most
+     * {@link #CORROBORATION_WAIT_NANOS}) for another node to corroborate it, so the retried write
+     * can skip a server that really died instead of failing on it again. Returns at once if the
+     * slot is not suspected by this node.
+     */
+    private void awaitCorroboration(int slot, String nodeId) {
+        long deadline = nanoClock.getAsLong() + CORROBORATION_WAIT_NANOS;
+        while (true) {
+            ArrayView view = directory.array();
+            Slot current = view.getSlots(slot);
+            if (current.getState() == SLOT_DEAD || !current.getNodeId().equals(nodeId)) {
+                follow(view);
+                return;
+            }
+            boolean suspectedByMe = view.getDeathSuspicionsList().stream()
+                    .anyMatch(suspicion -> suspicion.getSlotIndex() == slot
+                            && suspicion.getNodeId().equals(nodeId)
+                            && suspicion.getReporterCacheNodeId().equals(directory.nodeId()));
+            if (!suspectedByMe || nanoClock.getAsLong() - deadline >= 0) {
+                return;
+            }
+            LockSupport.parkNanos(CORROBORATION_POLL_NANOS);
+        }
+    }
+
+    private synchronized boolean struckOut(int slot) {
+        return strikes.struckOut(slot, nanoClock.getAsLong());
     }
 
     /**
@@ -141,6 +296,41 @@ final class SlotWatch {
                 adopt(local, slot);
             }
         }
+        probeSuspicions(view, local);
+    }
+
+    /**
+     * Probes each server another node suspects and this node has not reported: the outcome goes
+     * to {@link #onCall} like any call's, so a server this node cannot reach either strikes out
+     * and is reported (corroborated), and one that answers takes no strike. One probe per slot
+     * at a time.
+     */
+    private void probeSuspicions(ArrayView view, SectorArray local) {
+        for (DeathSuspicion suspicion : view.getDeathSuspicionsList()) {
+            int index = suspicion.getSlotIndex();
+            if (suspicion.getReporterCacheNodeId().equals(directory.nodeId())
+                    || index >= slotCount
+                    || !local.health().slots().get(index).nodeId().equals(suspicion.getNodeId())
+                    || !probing.add(index)) {
+                continue;
+            }
+            probeRepeatedly(local, index, ServingLimits.UNAVAILABLE_STRIKES_MAX);
+        }
+    }
+
+    /**
+     * Probes slot {@code index} up to {@code attempts} times in a row, stopping at the first
+     * answer: enough unanswered probes strike the server out (and report it) within one round,
+     * so a corroboration takes seconds, not one maintenance round per strike.
+     */
+    private void probeRepeatedly(SectorArray local, int index, int attempts) {
+        local.probe(index).whenComplete((ok, failure) -> {
+            if (failure != null && attempts > 1) {
+                probeRepeatedly(local, index, attempts - 1);
+            } else {
+                probing.remove(index);
+            }
+        });
     }
 
     /** Marks {@code slot} as rebuilt by this node until {@link #endOwnRebuild}. */
@@ -183,10 +373,25 @@ final class SlotWatch {
     }
 
     /**
-     * Reports slot {@code slot}'s server {@code nodeId} dead to the tablet store and applies the
-     * record locally; a server already replaced or already dead is left as the store says.
+     * Reports slot {@code slot}'s server {@code nodeId} to the tablet store as unreachable and
+     * applies the outcome locally; a server already replaced or already dead is left as the store
+     * says. If more than m slots are failing, reports nothing and suspects this node's own links.
      */
     synchronized void reportDead(int slot, String nodeId) {
+        if (linksDown) {
+            return;
+        }
+        int failing = strikes.failingCount(nanoClock.getAsLong());
+        if (failing > paritySlotCount) {
+            linksDown = true;
+            String reason = "this cache node cannot reach " + failing + " of its " + slotCount
+                    + " sector servers at once, more than the " + paritySlotCount
+                    + " the array can lose; it suspects its own links, reports none of them dead, and"
+                    + " serves again once they answer";
+            log.error("{}", reason);
+            links.linksDown(reason);
+            return;
+        }
         for (int attempt = 0; attempt < 3; attempt++) {
             ArrayView view = directory.array();
             Slot current = view.getSlots(slot);
@@ -199,24 +404,50 @@ final class SlotWatch {
                     .setMarkSlotDead(MarkSlotDead.newBuilder()
                             .setSlotIndex(slot)
                             .setExpectedNodeId(nodeId)
-                            .setDeathRecordVersion(view.getDeathRecordVersion() + 1))
+                            .setDeathRecordVersion(view.getDeathRecordVersion() + 1)
+                            .setReporterCacheNodeId(directory.nodeId()))
                     .build());
             MarkSlotDeadResult marked = result.getMarkSlotDead();
-            if (marked.getStatus() == MarkSlotDeadResult.Status.OK) {
-                log.warn(
-                        "sector server {} in slot {} stopped answering; marked it dead (death record {},"
-                                + " {} slots degraded)",
-                        nodeId,
-                        slot,
-                        marked.getDeathRecordVersion(),
-                        marked.getDegradedSlotCount());
-                follow(directory.array());
-                resetStrikes(slot);
-                return;
-            }
-            if (marked.getStatus() != MarkSlotDeadResult.Status.STALE_DEATH_VERSION) {
-                follow(directory.array());
-                return;
+            switch (marked.getStatus()) {
+                case OK -> {
+                    log.warn(
+                            "sector server {} in slot {} stopped answering; marked it dead with {} reporters"
+                                    + " (death record {}, {} slots degraded)",
+                            nodeId,
+                            slot,
+                            marked.getReporterCount(),
+                            marked.getDeathRecordVersion(),
+                            marked.getDegradedSlotCount());
+                    strikes.reset(slot);
+                    follow(directory.array());
+                    return;
+                }
+                case SUSPECTED -> {
+                    // Strikes start over, so a server that stays unreachable is reported again
+                    // and the suspicion stays fresh until another node corroborates it.
+                    log.warn(
+                            "sector server {} in slot {} stopped answering this node; reported it, {} of {}"
+                                    + " cache nodes needed so far",
+                            nodeId,
+                            slot,
+                            marked.getReporterCount(),
+                            marked.getReportersNeeded());
+                    strikes.reset(slot);
+                    return;
+                }
+                case TOO_MANY_DEAD -> {
+                    log.error(
+                            "sector server {} in slot {} stopped answering, but {}", nodeId, slot, marked.getDetail());
+                    strikes.reset(slot);
+                    return;
+                }
+                case STALE_DEATH_VERSION -> {
+                    // Another death committed meanwhile: read the new version and try again.
+                }
+                default -> {
+                    follow(directory.array());
+                    return;
+                }
             }
         }
     }
@@ -227,26 +458,5 @@ final class SlotWatch {
         } catch (RuntimeException e) {
             log.warn("could not report slot {} ({}) dead: {}", slot, nodeId, e.getMessage());
         }
-    }
-
-    private synchronized boolean strike(int slot) {
-        if (slot < 0 || slot >= slotCount) {
-            return false;
-        }
-        long now = System.nanoTime();
-        if (strikes[slot] == 0 || now - firstStrikeNanos[slot] > STRIKE_WINDOW_NANOS) {
-            strikes[slot] = 0;
-            firstStrikeNanos[slot] = now;
-        }
-        strikes[slot]++;
-        return strikes[slot] == ServingLimits.UNAVAILABLE_STRIKES_MAX;
-    }
-
-    private synchronized boolean struckOut(int slot) {
-        return slot >= 0 && slot < slotCount && strikes[slot] >= ServingLimits.UNAVAILABLE_STRIKES_MAX;
-    }
-
-    private synchronized void resetStrikes(int slot) {
-        strikes[slot] = 0;
     }
 }

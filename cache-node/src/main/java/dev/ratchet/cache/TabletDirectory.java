@@ -2,6 +2,7 @@ package dev.ratchet.cache;
 
 import dev.ratchet.client.proto.KvError;
 import dev.ratchet.raft.RaftUnavailableException;
+import dev.ratchet.raft.RequestRefusedException;
 import dev.ratchet.tablet.Proposals;
 import dev.ratchet.tablet.TabletStoreClient;
 import dev.ratchet.tablet.proto.ArrayQuery;
@@ -25,6 +26,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,9 @@ final class TabletDirectory {
      * CacheNode#dropCommandAnswersForTest}.
      */
     private volatile Predicate<Command> dropAnswer = command -> false;
+
+    /** Test hook: the unexpected failure to throw once the store applied a command, or null. */
+    private volatile Function<Command, RuntimeException> failAfterApply = command -> null;
 
     private volatile RingSnapshot ring;
     private volatile DataKeysView dataKeys;
@@ -172,8 +177,9 @@ final class TabletDirectory {
      * Submits {@code command}; if no answer came, resubmits the same object once (its request id
      * makes that apply at most once).
      *
-     * @throws KvException OUTCOME_UNKNOWN if neither attempt was answered, NOT_SERVING if the store
-     *     refused the request itself
+     * @throws KvException OUTCOME_UNKNOWN if neither attempt was answered, or the answer was a
+     *     failure, or anything unexpected broke once the command was sent; NOT_SERVING only if the
+     *     store refused the request before logging it
      */
     Result submit(Command command) {
         for (int attempt = 1; ; attempt++) {
@@ -182,6 +188,10 @@ final class TabletDirectory {
                 if (dropAnswer.test(command)) {
                     throw new KvException(
                             KvError.OUTCOME_UNKNOWN, "test hook: the answer to an applied command was dropped");
+                }
+                RuntimeException injected = failAfterApply.apply(command);
+                if (injected != null) {
+                    throw injected;
                 }
                 return result;
             } catch (RaftUnavailableException e) {
@@ -192,10 +202,28 @@ final class TabletDirectory {
                     throw new KvException(error, "the tablet store did not answer: " + e.getMessage(), e);
                 }
                 log.warn("tablet store did not answer {}; resubmitting the same command", command.getKindCase());
-            } catch (IOException e) {
+            } catch (RequestRefusedException e) {
+                // Refused on the client port, before the command was logged: not applied.
                 throw new KvException(KvError.NOT_SERVING, "the tablet store refused the request: " + e, e);
+            } catch (IOException e) {
+                // A failed reply to a command that was sent: it may have been applied.
+                throw new KvException(
+                        KvError.OUTCOME_UNKNOWN, "the tablet store answered the command with a failure: " + e, e);
+            } catch (KvException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Whatever broke, the command was handed to the Raft client and may have been
+                // applied: saying "not applied" (NOT_SERVING) could make a client give up on a
+                // write that took effect, or apply a different one in its place.
+                throw new KvException(
+                        KvError.OUTCOME_UNKNOWN, "unexpected failure after the command was sent: " + e, e);
             }
         }
+    }
+
+    /** Test hook: throws {@code failure.apply(command)}, when not null, after the store applied the command. */
+    void failAfterApplyForTest(Function<Command, RuntimeException> failure) {
+        failAfterApply = Objects.requireNonNull(failure, "failure");
     }
 
     /** Test hook: drops the answer to every applied command {@code which} accepts; see {@link #dropAnswer}. */

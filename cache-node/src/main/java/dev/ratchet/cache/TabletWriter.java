@@ -235,24 +235,18 @@ final class TabletWriter {
             TabletBlob blob = asDelta
                     ? blobs.storeDelta(applied.delta(), applied.next(), tabletId, next)
                     : blobs.store(applied.next(), tabletId, next);
-            CommitTabletsResult result = commit(tablet, blob, asDelta);
+            CommitTabletsResult result;
+            try {
+                result = commit(tablet, blob, asDelta);
+            } catch (RuntimeException e) {
+                throw afterSubmission(e);
+            }
             switch (result.getStatus()) {
                 case OK -> {
-                    TabletMeta committed = asDelta
-                            ? tablet.toBuilder()
-                                    .setVersion(next)
-                                    .addDeltas(blob)
-                                    .build()
-                            : tablet.toBuilder()
-                                    .setVersion(next)
-                                    .setBlob(blob)
-                                    .clearDeltas()
-                                    .build();
-                    blobs.remember(tabletId, next, applied.next());
-                    known.put(tabletId, committed);
-                    answer(ops, applied.outcomes());
-                    if (splitter.maybeSplit(committed, applied.next())) {
-                        known.remove(tabletId);
+                    try {
+                        answerCommitted(tabletId, tablet, blob, asDelta, next, applied, ops);
+                    } catch (RuntimeException e) {
+                        throw afterSubmission(e);
                     }
                     return;
                 }
@@ -286,6 +280,45 @@ final class TabletWriter {
                 KvError.OVERLOADED,
                 "tablet " + tabletId + " changed under " + ServingLimits.CONFLICT_RETRIES_MAX
                         + " commits in a row; not applied");
+    }
+
+    /** Records a committed version and answers its ops (the commit took effect). */
+    private void answerCommitted(
+            long tabletId,
+            TabletMeta tablet,
+            TabletBlob blob,
+            boolean asDelta,
+            long next,
+            TabletBatch.Applied applied,
+            List<PendingWrite> ops) {
+        TabletMeta committed = asDelta
+                ? tablet.toBuilder().setVersion(next).addDeltas(blob).build()
+                : tablet.toBuilder()
+                        .setVersion(next)
+                        .setBlob(blob)
+                        .clearDeltas()
+                        .build();
+        blobs.remember(tabletId, next, applied.next());
+        known.put(tabletId, committed);
+        answer(ops, applied.outcomes());
+        if (splitter.maybeSplit(committed, applied.next())) {
+            known.remove(tabletId);
+        }
+    }
+
+    /**
+     * Returns the failure to answer for {@code e}, thrown once the commit was handed over: the
+     * commit may have been applied, so anything but a KvException is OUTCOME_UNKNOWN, never
+     * NOT_SERVING ("not applied"), which could make a client give up on a write that took effect.
+     */
+    private static KvException afterSubmission(RuntimeException e) {
+        Throwable cause =
+                e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof KvException known) {
+            return known;
+        }
+        return new KvException(
+                KvError.OUTCOME_UNKNOWN, "unexpected failure after the commit was submitted: " + cause, cause);
     }
 
     /** Returns the tablet's current metadata (null if a merge retired it), and remembers it. */

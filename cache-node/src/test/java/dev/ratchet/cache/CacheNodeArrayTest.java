@@ -69,8 +69,8 @@ class CacheNodeArrayTest {
                                     .setNodeId("ab".repeat(32))
                                     .setAddress("127.0.0.1:1")
                                     .build())),
-                    io.grpc.Status.Code.INVALID_ARGUMENT,
-                    "MALFORMED_REQUEST");
+                    io.grpc.Status.Code.FAILED_PRECONDITION,
+                    "REBUILD_REFUSED");
 
             // Writes and reads go on; the dead server is reported and the array runs degraded.
             for (int i = 0; i < KEYS; i++) {

@@ -38,6 +38,11 @@ public enum ErrorCode {
     /** The request id was already used for a different operation (a client bug). Never retry. */
     REQUEST_ID_REUSED(false, false),
     /**
+     * An operator's rebuild cannot start in the cluster's current state (the slot is not DEAD, the
+     * new server cannot take it, or a rebuild of it is running). Nothing changed; not retried.
+     */
+    REBUILD_REFUSED(false, false),
+    /**
      * No cache node answered: a connection or handshake failed before the request was sent, or a
      * read lost its connection. Retryable; nothing was applied (a write that may have been sent is
      * reported as {@link #OUTCOME_UNKNOWN} instead).

@@ -38,7 +38,8 @@ final class KvFailures {
             Map.entry(KvError.STORAGE_FULL, ErrorCode.STORAGE_FULL),
             Map.entry(KvError.WRONG_ROLE, ErrorCode.WRONG_ROLE),
             Map.entry(KvError.UNREADABLE, ErrorCode.UNREADABLE),
-            Map.entry(KvError.REQUEST_ID_REUSED, ErrorCode.REQUEST_ID_REUSED));
+            Map.entry(KvError.REQUEST_ID_REUSED, ErrorCode.REQUEST_ID_REUSED),
+            Map.entry(KvError.REBUILD_REFUSED, ErrorCode.REBUILD_REFUSED));
 
     private KvFailures() {}
 

@@ -190,7 +190,7 @@ public final class FakeKvServer implements AutoCloseable {
             case NOT_SERVING, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;
             case WRONG_ROLE -> Status.Code.PERMISSION_DENIED;
             case UNREADABLE -> Status.Code.DATA_LOSS;
-            case REQUEST_ID_REUSED -> Status.Code.FAILED_PRECONDITION;
+            case REQUEST_ID_REUSED, REBUILD_REFUSED -> Status.Code.FAILED_PRECONDITION;
             default -> throw new IllegalArgumentException("not a real error: " + error);
         };
         return Status.fromCode(code).withDescription(error.name() + ": injected by the test");

@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
  * node that dies (a failed log, a diverged chain, a failed state machine) exits 70.
  *
  * <p>The node keeps its Raft log under a fresh directory of {@code --ram-root} (a RAM filesystem)
- * and deletes it when it stops; a stopped node never comes back, a new process is a new node.
+ * and deletes it when it stops; a stopped node never comes back, a new process is a new node. A
+ * root that is not a RAM filesystem is refused (exit 1, saying why) unless {@code
+ * --insecure-allow-disk} is given.
  */
 @Command(
         name = "tablet-store",
@@ -59,6 +61,12 @@ final class TabletStoreCommand implements Callable<Integer> {
             description = "RAM filesystem directory for the Raft log (default: ${DEFAULT-VALUE}).")
     Path ramRoot = RaftNode.DEFAULT_RAM_ROOT;
 
+    @Option(
+            names = "--insecure-allow-disk",
+            description = "INSECURE, development only: start even if --ram-root is not a RAM filesystem"
+                    + " (the Raft log, with the data keys and the authority key, then reaches the disk).")
+    boolean insecureAllowDisk;
+
     @Mixin
     PlatformOptions platformOptions;
 
@@ -80,7 +88,8 @@ final class TabletStoreCommand implements Callable<Integer> {
             builder = RaftNode.builder(platform.identity(), platform.verifier())
                     .clock(clock)
                     .address(host, parsed[0], parsed[1], parsed[2])
-                    .ramRoot(ramRoot);
+                    .ramRoot(ramRoot)
+                    .insecureAllowDisk(insecureAllowDisk);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }

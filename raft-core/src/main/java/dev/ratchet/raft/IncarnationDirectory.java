@@ -65,12 +65,15 @@ final class IncarnationDirectory implements AutoCloseable {
      * Deletes the stale incarnations under {@code root} and creates and locks a new one for
      * {@code nodeId}.
      *
+     * @param allowDisk whether a root that is not a RAM filesystem is accepted (INSECURE, for
+     *     development); otherwise it is refused
      * @throws UncheckedIOException if the root cannot be used: a node without its log is no node
+     * @throws IllegalStateException if the root is not a RAM filesystem and {@code allowDisk} is false
      */
-    static IncarnationDirectory create(Path root, String nodeId) {
+    static IncarnationDirectory create(Path root, String nodeId, boolean allowDisk) {
         try {
             Files.createDirectories(root);
-            warnUnlessRam(root);
+            checkRam(root, Files.getFileStore(root).type(), allowDisk);
             synchronized (IncarnationDirectory.class) {
                 try (FileChannel sweep = FileChannel.open(
                                 root.resolve(SWEEP_LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -185,12 +188,28 @@ final class IncarnationDirectory implements AutoCloseable {
         }
     }
 
-    private static void warnUnlessRam(Path root) throws IOException {
-        String type = Files.getFileStore(root).type();
-        if (!RAM_FILESYSTEMS.contains(type)) {
-            // Threat: a disk-backed root puts the log, votes and commands outside TEE memory.
-            LOG.warn("Raft RAM root {} is on a {} filesystem, not tmpfs: the log leaves TEE memory", root, type);
+    /**
+     * Refuses a Raft root whose filesystem {@code type} is not RAM (tmpfs, ramfs), unless {@code
+     * allowDisk}, which only logs a warning.
+     *
+     * <p>Threat: the Raft log holds every command, the data keys and the writer-authority private
+     * key in the clear (inside the TEE). A disk-backed root writes them to storage the host reads,
+     * and keeps the log after the node dies, which would let a "diskless" node come back with its
+     * old vote and log. A RAM filesystem inside the TEE's memory keeps both promises.
+     *
+     * @throws IllegalStateException naming the root, its type and the flag that overrides it
+     */
+    static void checkRam(Path root, String type, boolean allowDisk) {
+        if (RAM_FILESYSTEMS.contains(type)) {
+            return;
         }
+        String problem = "the Raft root " + root + " is on a " + type + " filesystem, not a RAM filesystem (tmpfs or"
+                + " ramfs): the Raft log holds the data keys and the writer-authority key and would leave TEE memory";
+        if (!allowDisk) {
+            throw new IllegalStateException(
+                    problem + "; use a RAM filesystem such as /dev/shm, or --insecure-allow-disk for development only");
+        }
+        LOG.warn("INSECURE (--insecure-allow-disk): {}", problem);
     }
 
     private static byte[] randomBytes() {

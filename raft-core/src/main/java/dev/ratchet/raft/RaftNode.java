@@ -136,7 +136,7 @@ public final class RaftNode implements AutoCloseable {
         if (directory != null) {
             throw new IllegalStateException("a RaftNode starts once; a new incarnation is a new RaftNode");
         }
-        directory = IncarnationDirectory.create(config.ramRoot, nodeId());
+        directory = IncarnationDirectory.create(config.ramRoot, nodeId(), config.insecureAllowDisk);
         Parameters parameters = channels.newParameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, listenerCustomizer());
         server = RaftServer.newBuilder()
@@ -471,6 +471,7 @@ public final class RaftNode implements AutoCloseable {
         private int clientPort;
         private int adminPort;
         private Path ramRoot = DEFAULT_RAM_ROOT;
+        private boolean insecureAllowDisk;
         private ReplicatedApplication application;
         private NodeDeathListener deathListener = NodeDeathListener.EXIT;
         private RequestAuthorizer authorizer = RequestAuthorizer.ADMIT_ALL;
@@ -504,6 +505,15 @@ public final class RaftNode implements AutoCloseable {
         /** Sets the RAM filesystem directory holding incarnations; {@link #DEFAULT_RAM_ROOT} by default. */
         public Builder ramRoot(Path ramRoot) {
             this.ramRoot = Objects.requireNonNull(ramRoot, "ramRoot");
+            return this;
+        }
+
+        /**
+         * INSECURE, for development: accepts a RAM root that is not a RAM filesystem (with a
+         * warning) instead of refusing to start; see {@code IncarnationDirectory.checkRam}.
+         */
+        public Builder insecureAllowDisk(boolean allow) {
+            this.insecureAllowDisk = allow;
             return this;
         }
 

@@ -124,17 +124,34 @@ final class ArrayCommands {
         return trimResult(ConfirmTrimmedResult.Status.OK, "");
     }
 
+    /**
+     * Records a cache node's report that a slot's server stopped answering, and makes it a death
+     * only when it is safe and corroborated (see {@link DeathSuspicions} for the threat).
+     *
+     * <p>The order of the checks matters: the cap comes before corroboration, so even a
+     * unanimous report cannot leave fewer than k LIVE slots. Past that point no stripe can be
+     * read or rebuilt, so killing a further slot gains nothing and loses the chance that the
+     * server comes back: it stays in its slot and reads keep decoding around it.
+     */
     static Result markDead(TabletState state, MarkSlotDead command) {
         SectorArray array = state.array;
         long version = array.deathRecordVersion();
-        if (!InputRules.isNodeId(command.getExpectedNodeId())) {
-            return deadResult(state, MarkSlotDeadResult.Status.INVALID, "node id must be 64 lowercase hex characters");
+        if (!InputRules.isNodeId(command.getExpectedNodeId())
+                || !InputRules.isNodeId(command.getReporterCacheNodeId())) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.INVALID,
+                    "the server and reporter ids must be 64 lowercase hex characters");
         }
         if (Integer.toUnsignedLong(command.getSlotIndex()) >= array.slotCount()) {
             return deadResult(
                     state,
                     MarkSlotDeadResult.Status.UNKNOWN_SLOT,
                     "slot " + Integer.toUnsignedString(command.getSlotIndex()));
+        }
+        String reporter = command.getReporterCacheNodeId();
+        if (!state.cacheNodes.contains(reporter)) {
+            return deadResult(state, MarkSlotDeadResult.Status.UNKNOWN_CACHE_NODE, reporter);
         }
         Slot slot = array.slot(command.getSlotIndex());
         if (!slot.getNodeId().equals(command.getExpectedNodeId())) {
@@ -153,8 +170,29 @@ final class ArrayCommands {
                     "death-record version " + Long.toUnsignedString(command.getDeathRecordVersion()) + " is not above "
                             + Long.toUnsignedString(version));
         }
+        int liveAfter = array.liveCount() - (slot.getState() == SlotState.SLOT_LIVE ? 1 : 0);
+        if (liveAfter < array.dataShards()) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.TOO_MANY_DEAD,
+                    "killing slot " + slot.getSlotIndex() + " would leave " + liveAfter + " LIVE slots, fewer than k="
+                            + array.dataShards() + "; it stays and reads decode around it");
+        }
+        state.deathSuspicions.report(
+                slot.getSlotIndex(), slot.getNodeId(), reporter, state.cacheNodes.heartbeats(reporter));
+        int reporters = state.deathSuspicions.freshReporters(slot.getSlotIndex(), slot.getNodeId(), state.cacheNodes);
+        int needed = DeathSuspicions.reportersNeeded(state.cacheNodes.size());
+        if (reporters < needed) {
+            return deadResult(
+                    state,
+                    MarkSlotDeadResult.Status.SUSPECTED,
+                    reporters + " of " + needed + " cache nodes report slot " + slot.getSlotIndex() + " unreachable",
+                    reporters,
+                    needed);
+        }
         array.markDead(slot.getSlotIndex(), command.getDeathRecordVersion());
-        return deadResult(state, MarkSlotDeadResult.Status.OK, "");
+        state.deathSuspicions.clearSlot(slot.getSlotIndex());
+        return deadResult(state, MarkSlotDeadResult.Status.OK, "", reporters, needed);
     }
 
     static Result assignReplacement(TabletState state, AssignReplacement command) {
@@ -180,6 +218,7 @@ final class ArrayCommands {
                     AssignReplacementResult.Status.NODE_ID_NOT_USABLE, nodeId + " is dead or already holds a slot");
         }
         array.setSlot(slot.getSlotIndex(), nodeId, command.getReplacement().getAddress(), SlotState.SLOT_REBUILDING);
+        state.deathSuspicions.clearSlot(slot.getSlotIndex());
         return assignResult(AssignReplacementResult.Status.OK, "");
     }
 
@@ -256,12 +295,19 @@ final class ArrayCommands {
     }
 
     private static Result deadResult(TabletState state, MarkSlotDeadResult.Status status, String detail) {
+        return deadResult(state, status, detail, 0, 0);
+    }
+
+    private static Result deadResult(
+            TabletState state, MarkSlotDeadResult.Status status, String detail, int reporters, int needed) {
         return Result.newBuilder()
                 .setMarkSlotDead(MarkSlotDeadResult.newBuilder()
                         .setStatus(status)
                         .setDetail(detail)
                         .setDeathRecordVersion(state.array.deathRecordVersion())
-                        .setDegradedSlotCount(state.array.degradedCount()))
+                        .setDegradedSlotCount(state.array.degradedCount())
+                        .setReporterCount(reporters)
+                        .setReportersNeeded(needed))
                 .build();
     }
 

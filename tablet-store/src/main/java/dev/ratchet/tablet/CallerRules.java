@@ -32,10 +32,12 @@ import dev.ratchet.tablet.proto.Command;
  *       tools their own measurement and allows only that one for role client.
  *   <li>Role {@code cache}: a command that names a cache node ({@code CommitTablets}, {@code
  *       ReserveStripes}, {@code ReleaseStripes}, {@code ClaimTrim}, {@code ConfirmTrimmed}, {@code SplitTablet},
- *       {@code MergeTablets}, {@code RegisterCacheNode}, {@code DeregisterCacheNode}) must name the
- *       caller itself, else {@link TabletStoreClient#CACHE_NODE_ID_MISMATCH}. Array upkeep ({@code
- *       MarkSlotDead}, {@code AssignReplacement}, {@code MarkSlotRebuilt}) names sector servers and
- *       is what caches run, so it passes, and so does a {@code DeregisterCacheNode} that carries
+ *       {@code MergeTablets}, {@code RegisterCacheNode}, {@code DeregisterCacheNode}, and {@code
+ *       MarkSlotDead}'s reporter) must name the caller itself, else {@link
+ *       TabletStoreClient#CACHE_NODE_ID_MISMATCH}: a death needs reports from two caches, so one
+ *       cache must not report in another's name. The rest of array upkeep ({@code
+ *       AssignReplacement}, {@code MarkSlotRebuilt}) names sector servers and is what caches run,
+ *       so it passes, and so does a {@code DeregisterCacheNode} that carries
  *       {@code expected_heartbeats}: the peer expiry caches run on each other, which the store
  *       applies only while the named node's heartbeat count stands at that value. Cluster administration ({@code Bootstrap}, {@code
  *       RotateDataKey}, {@code UpdatePolicy}) is {@link TabletStoreClient#ROLE_NOT_ALLOWED}: no
@@ -94,7 +96,10 @@ final class CallerRules implements RequestAuthorizer {
                         ? nodeId
                         : command.getDeregisterCacheNode().getNodeId();
             case CACHE_NODE_HEARTBEAT -> command.getCacheNodeHeartbeat().getNodeId();
-            case MARK_SLOT_DEAD, ASSIGN_REPLACEMENT, MARK_SLOT_REBUILT, KIND_NOT_SET -> nodeId;
+            // A death report counts as its reporter's voice towards corroboration, so a cache
+            // may report only as itself: one cache must not cast two votes.
+            case MARK_SLOT_DEAD -> command.getMarkSlotDead().getReporterCacheNodeId();
+            case ASSIGN_REPLACEMENT, MARK_SLOT_REBUILT, KIND_NOT_SET -> nodeId;
             case BOOTSTRAP, ROTATE_DATA_KEY, UPDATE_POLICY ->
                 throw new RequestRefusedException(
                         TabletStoreClient.ROLE_NOT_ALLOWED,

@@ -211,7 +211,9 @@ final class ClusterCommands {
             // are gone and its writes are refused, so it must stop and start again as a new node.
             return heartbeatResult(CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE, 0, node);
         }
-        return heartbeatResult(CacheNodeHeartbeatResult.Status.OK, state.cacheNodes.heartbeat(node), "");
+        long heartbeats = state.cacheNodes.heartbeat(node);
+        state.deathSuspicions.pruneLapsed(node, state.cacheNodes);
+        return heartbeatResult(CacheNodeHeartbeatResult.Status.OK, heartbeats, "");
     }
 
     static Result updatePolicy(TabletState state, UpdatePolicy command) {
@@ -246,11 +248,13 @@ final class ClusterCommands {
     /**
      * Removes a registered node: its reserved stripes may hold ciphertext, so they go to pending
      * trim, and its trim claims end, so another node may claim them (after installing the writer
-     * set without this node everywhere, which fences off this node's late zeroing).
+     * set without this node everywhere, which fences off this node's late zeroing); its reports
+     * of unreachable servers no longer count.
      */
     private static void removeCacheNode(TabletState state, String node) {
         state.stripes.releaseAll(node);
         state.stripes.dropTrimClaims(node);
+        state.deathSuspicions.dropReporter(node);
         state.cacheNodes.remove(node);
     }
 

@@ -86,6 +86,7 @@ final class Queries {
                 .trimClaims()
                 .forEach((node, stripes) -> view.addTrimClaims(
                         Reservation.newBuilder().setCacheNodeId(node).addAllStripes(stripes)));
+        view.addAllDeathSuspicions(state.deathSuspicions.toProto());
         return ok().setArray(view).build();
     }
 

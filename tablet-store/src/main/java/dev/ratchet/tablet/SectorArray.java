@@ -83,6 +83,11 @@ final class SectorArray {
         return count;
     }
 
+    /** Returns the number of LIVE slots. */
+    int liveCount() {
+        return slots.size() - degradedCount();
+    }
+
     /** Marks a slot dead with a new death-record version; the caller checked the version grows. */
     void markDead(int index, long newDeathRecordVersion) {
         if (Long.compareUnsigned(newDeathRecordVersion, deathRecordVersion) <= 0) {

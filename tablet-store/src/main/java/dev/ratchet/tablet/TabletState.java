@@ -3,6 +3,7 @@ package dev.ratchet.tablet;
 import com.google.protobuf.ByteString;
 import dev.ratchet.tablet.proto.CacheNode;
 import dev.ratchet.tablet.proto.DataKey;
+import dev.ratchet.tablet.proto.DeathSuspicion;
 import dev.ratchet.tablet.proto.IdempotencyEntry;
 import dev.ratchet.tablet.proto.Reservation;
 import dev.ratchet.tablet.proto.Slot;
@@ -28,7 +29,7 @@ import java.util.TreeSet;
  */
 final class TabletState {
     /** Bumped when the snapshot's meaning changes, so an old replica refuses a new snapshot. */
-    static final int SNAPSHOT_FORMAT_VERSION = 2;
+    static final int SNAPSHOT_FORMAT_VERSION = 3;
 
     final IdempotencyWindow window = new IdempotencyWindow();
     boolean bootstrapped;
@@ -40,6 +41,7 @@ final class TabletState {
     WriterAuthority authority;
     CacheNodes cacheNodes;
     MeasurementPolicy policy;
+    final DeathSuspicions deathSuspicions = new DeathSuspicions();
 
     /** Returns the state as a snapshot message, every list in its documented order. */
     Snapshot toSnapshot() {
@@ -77,7 +79,8 @@ final class TabletState {
                             .setHeartbeats(node.heartbeats())));
             snapshot.setWriterSetVersion(cacheNodes.writerSetVersion())
                     .setPolicy(policy.toProto())
-                    .setPolicyVersion(policy.version());
+                    .setPolicyVersion(policy.version())
+                    .addAllDeathSuspicions(deathSuspicions.toProto());
         }
         snapshot.addAllIdempotencyWindow(window.entries());
         return snapshot.build();
@@ -158,6 +161,7 @@ final class TabletState {
         cacheNodes.restoreVersion(snapshot.getWriterSetVersion());
         policy = new MeasurementPolicy();
         policy.restore(snapshot.getPolicy(), snapshot.getPolicyVersion());
+        deathSuspicions.restore(snapshot.getDeathSuspicionsList(), array, cacheNodes);
     }
 
     /**
@@ -214,6 +218,19 @@ final class TabletState {
             Slot slot = array.slot(i);
             if (slot.getSlotIndex() != i || !slotNodes.add(slot.getNodeId())) {
                 throw new IllegalStateException("slot " + i + " is misnumbered or shares its node id");
+            }
+        }
+        if (array.liveCount() < array.dataShards()) {
+            throw new IllegalStateException(
+                    array.liveCount() + " LIVE slots, fewer than k=" + array.dataShards() + ": deaths are capped");
+        }
+        for (DeathSuspicion suspicion : deathSuspicions.toProto()) {
+            Slot slot = array.slot(suspicion.getSlotIndex());
+            if (!slot.getNodeId().equals(suspicion.getNodeId())
+                    || slot.getState() == SlotState.SLOT_DEAD
+                    || !cacheNodes.contains(suspicion.getReporterCacheNodeId())) {
+                throw new IllegalStateException("a death suspicion on slot " + slot.getSlotIndex()
+                        + " names another server, a dead slot or an unregistered reporter");
             }
         }
         checkScalars();

@@ -178,7 +178,8 @@ class ArrayCommandsTest {
                         .setMarkSlotDead(MarkSlotDead.newBuilder()
                                 .setSlotIndex(slot)
                                 .setExpectedNodeId(node)
-                                .setDeathRecordVersion(version))
+                                .setDeathRecordVersion(version)
+                                .setReporterCacheNodeId(CACHE_A))
                         .build())
                 .getMarkSlotDead();
     }

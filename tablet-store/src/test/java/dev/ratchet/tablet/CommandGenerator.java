@@ -236,6 +236,7 @@ final class CommandGenerator {
                 .setSlotIndex(slot.getSlotIndex())
                 .setExpectedNodeId(slot.getNodeId())
                 .setDeathRecordVersion(version)
+                .setReporterCacheNodeId(pick(CACHE_POOL))
                 .build();
     }
 

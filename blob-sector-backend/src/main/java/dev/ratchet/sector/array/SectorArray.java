@@ -93,7 +93,7 @@ public final class SectorArray implements AutoCloseable {
     private SectorArray(Builder builder, ScheduledExecutorService scheduler, ScheduledExecutorService ownedScheduler) {
         this.layout = new StripeLayout(builder.dataSlotCount, builder.paritySlotCount);
         this.code = CauchyCode.create(builder.dataSlotCount, builder.paritySlotCount);
-        this.calls = new SlotCalls(scheduler, builder.callTimeoutMillis, builder.faultListener);
+        this.calls = new SlotCalls(scheduler, builder.callTimeoutMillis, builder.faultListener, builder.callListener);
         this.ownedExecutor = builder.executor == null ? newCodecPool() : null;
         this.executor = builder.executor == null ? ownedExecutor : builder.executor;
         this.nanoTicker = builder.nanoTicker;
@@ -179,6 +179,30 @@ public final class SectorArray implements AutoCloseable {
                         stripesInFlightMax,
                         batch -> StripeBatchWrite.trim(calls, batch, snapshot()))
                 .thenApply(ignored -> null);
+    }
+
+    /**
+     * Asks slot {@code slot}'s current server (LIVE or REBUILDING) whether it answers, moving no
+     * sectors; the outcome also goes to the call listener. Completes normally if the server
+     * answered within the call timeout, else exceptionally with a {@link SectorDeviceException}.
+     *
+     * @throws IllegalArgumentException if {@code slot} is out of range
+     */
+    public CompletableFuture<Void> probe(int slot) {
+        Slot target;
+        synchronized (lock) {
+            checkOpen();
+            target = slotAt(slot);
+        }
+        if (target.state() == SlotState.DEAD) {
+            return CompletableFuture.failedFuture(new SectorDeviceException(
+                    SectorDeviceException.Kind.UNAVAILABLE,
+                    target.device().nodeId(),
+                    null,
+                    "slot " + slot + " is DEAD",
+                    null));
+        }
+        return calls.probe(target);
     }
 
     /** Returns a snapshot of every slot's state and fault counts. */
@@ -431,6 +455,7 @@ public final class SectorArray implements AutoCloseable {
         private Executor executor;
         private LongSupplier nanoTicker = System::nanoTime;
         private Consumer<ShardFault> faultListener = fault -> {};
+        private Consumer<CallOutcome> callListener = outcome -> {};
 
         private Builder(int dataSlotCount, int paritySlotCount) {
             new StripeLayout(dataSlotCount, paritySlotCount); // validates the geometry now, not at build()
@@ -510,6 +535,15 @@ public final class SectorArray implements AutoCloseable {
         /** Sets the listener told of every fault of a server (not of slots that are simply not LIVE). */
         public Builder faultListener(Consumer<ShardFault> faultListener) {
             this.faultListener = Objects.requireNonNull(faultListener, "faultListener");
+            return this;
+        }
+
+        /**
+         * Sets the listener told the outcome of every device call (answered or not), once per call
+         * however many stripes it covered: what liveness is judged on. Must be quick and never block.
+         */
+        public Builder callListener(Consumer<CallOutcome> callListener) {
+            this.callListener = Objects.requireNonNull(callListener, "callListener");
             return this;
         }
 

@@ -25,27 +25,38 @@ final class SlotCalls {
     private final ScheduledExecutorService scheduler;
     private final long callTimeoutMillis;
     private final Consumer<ShardFault> faultListener;
+    private final Consumer<CallOutcome> callListener;
 
-    SlotCalls(ScheduledExecutorService scheduler, long callTimeoutMillis, Consumer<ShardFault> faultListener) {
+    SlotCalls(
+            ScheduledExecutorService scheduler,
+            long callTimeoutMillis,
+            Consumer<ShardFault> faultListener,
+            Consumer<CallOutcome> callListener) {
         this.scheduler = scheduler;
         this.callTimeoutMillis = callTimeoutMillis;
         this.faultListener = faultListener;
+        this.callListener = callListener;
     }
 
     /** Reads sectors from a slot's server; the reply is checked to hold one 4096-byte sector per index. */
     CompletableFuture<List<byte[]>> read(Slot slot, long[] sectorIndices) {
-        return bounded(slot.device(), () -> slot.device().read(sectorIndices))
+        return bounded(slot, () -> slot.device().read(sectorIndices))
                 .thenApply(sectors -> checkReply(slot.device(), sectorIndices, sectors));
     }
 
     /** Writes sectors to a slot's server. */
     CompletableFuture<Void> write(Slot slot, long[] sectorIndices, List<byte[]> sectors) {
-        return bounded(slot.device(), () -> slot.device().write(sectorIndices, sectors));
+        return bounded(slot, () -> slot.device().write(sectorIndices, sectors));
     }
 
     /** Trims sectors on a slot's server. */
     CompletableFuture<Void> trim(Slot slot, long[] sectorIndices) {
-        return bounded(slot.device(), () -> slot.device().trim(sectorIndices));
+        return bounded(slot, () -> slot.device().trim(sectorIndices));
+    }
+
+    /** Asks a slot's server for its status: a call that moves no sectors, to learn whether it answers. */
+    CompletableFuture<Void> probe(Slot slot) {
+        return bounded(slot, () -> slot.device().status()).thenApply(status -> null);
     }
 
     /** Counts a fault against the slot's server and tells the listener, unless the slot simply is not live. */
@@ -77,7 +88,8 @@ final class SlotCalls {
         return new ShardFault(slot.index(), slot.device().nodeId(), sectorIndex, kind, String.valueOf(cause));
     }
 
-    private <T> CompletableFuture<T> bounded(SectorDevice device, Supplier<CompletableFuture<T>> call) {
+    private <T> CompletableFuture<T> bounded(Slot slot, Supplier<CompletableFuture<T>> call) {
+        SectorDevice device = slot.device();
         CompletableFuture<T> result = new CompletableFuture<>();
         ScheduledFuture<?> timer = scheduler.schedule(
                 () -> result.completeExceptionally(new SectorDeviceException(
@@ -102,7 +114,29 @@ final class SlotCalls {
                 result.completeExceptionally(BatchPipeline.unwrap(failure));
             }
         });
+        // Told once per call, whichever of the reply and the timer came first.
+        result.whenComplete(
+                (value, failure) -> tell(new CallOutcome(slot.index(), device.nodeId(), answered(failure))));
         return result;
+    }
+
+    /** Returns whether a call that ended with {@code failure} (null for success) got a reply. */
+    private static boolean answered(Throwable failure) {
+        if (failure == null) {
+            return true;
+        }
+        Throwable cause = BatchPipeline.unwrap(failure);
+        // As in faultOf: anything but a documented reply counts as no answer.
+        return cause instanceof SectorDeviceException deviceFailure
+                && deviceFailure.kind() != SectorDeviceException.Kind.UNAVAILABLE;
+    }
+
+    private void tell(CallOutcome outcome) {
+        try {
+            callListener.accept(outcome);
+        } catch (RuntimeException e) {
+            log.warn("call listener threw on {}", outcome, e);
+        }
     }
 
     private static List<byte[]> checkReply(SectorDevice device, long[] sectorIndices, List<byte[]> sectors) {

@@ -324,7 +324,15 @@ public final class SectorServer implements AutoCloseable {
                         .executor(executor)
                         .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
                         .maxConcurrentCallsPerConnection(CALLS_PER_CONNECTION_MAX)
-                        .addService(ServerInterceptors.intercept(service.definition(), new AttestedPeerInterceptor()))
+                        .addService(
+                                testHooks == null
+                                        ? ServerInterceptors.intercept(
+                                                service.definition(), new AttestedPeerInterceptor())
+                                        // The hooks' interceptor runs inside the attested one: it needs the peer.
+                                        : ServerInterceptors.intercept(
+                                                service.definition(),
+                                                testHooks.callInterceptor(),
+                                                new AttestedPeerInterceptor()))
                         .build()
                         .start();
             } catch (IOException | RuntimeException e) {

@@ -1,10 +1,20 @@
 package dev.ratchet.sector.server;
 
+import dev.ratchet.attestation.tls.AttestedPeerInterceptor;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import java.util.BitSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * INSECURE test access to a sector server's RAM: snapshot and restore it (a rollback), flip bits
- * in a stored sector (corruption), and dump it (to search for plaintext).
+ * in a stored sector (corruption), and dump it (to search for plaintext); and to its calls: hold
+ * every call as a paused process would ({@link #pauseCalls}), or leave one peer's calls
+ * unanswered as a network partition would ({@link #dropCallsFrom}).
  *
  * <p>These are the attacks a malicious host can mount on a real TEE's memory only by breaking the
  * TEE; tests mount them directly so the array's defences (pinned digests, decoding around bad
@@ -17,8 +27,18 @@ import java.util.BitSet;
  * then throws {@link IllegalStateException}. Thread-safe: each hook takes the store's lock.
  */
 public final class TestHooks {
+    /** The longest a held call waits for {@link #resumeCalls}, so a test that forgets cannot hang. */
+    static final long HOLD_MILLIS_MAX = 120_000;
+
     // Set once, when the server starts.
     private volatile SectorStore store;
+
+    private final Object gate = new Object();
+
+    /** Guarded by {@link #gate}. */
+    private boolean paused;
+
+    private final Set<String> dropped = ConcurrentHashMap.newKeySet();
 
     private TestHooks() {}
 
@@ -45,6 +65,69 @@ public final class TestHooks {
     /** Returns a copy of all sector RAM in index order. */
     public byte[] dumpRam() {
         return store().dumpRam();
+    }
+
+    /**
+     * From now on every call waits before it is served, as if the server's process were stopped
+     * (SIGSTOP): it holds the server's worker threads, so nothing is answered. {@link
+     * #resumeCalls} lets the held calls run, late, as SIGCONT would.
+     */
+    public void pauseCalls() {
+        synchronized (gate) {
+            paused = true;
+        }
+    }
+
+    /** Lets held calls run and stops holding new ones. */
+    public void resumeCalls() {
+        synchronized (gate) {
+            paused = false;
+            gate.notifyAll();
+        }
+    }
+
+    /** From now on calls from the attested peer {@code nodeId} are never answered (a partition). */
+    public void dropCallsFrom(String nodeId) {
+        dropped.add(nodeId);
+    }
+
+    /** Answers {@code nodeId}'s calls again. */
+    public void answerCallsFrom(String nodeId) {
+        dropped.remove(nodeId);
+    }
+
+    /** Returns the interceptor that applies {@link #pauseCalls} and {@link #dropCallsFrom}. */
+    ServerInterceptor callInterceptor() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                holdWhilePaused();
+                if (dropped.contains(AttestedPeerInterceptor.current().nodeId())) {
+                    // Never answered and never closed: the caller's deadline ends it.
+                    call.request(Integer.MAX_VALUE);
+                    return new ServerCall.Listener<>() {};
+                }
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
+    private void holdWhilePaused() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HOLD_MILLIS_MAX);
+        synchronized (gate) {
+            try {
+                while (paused) {
+                    long leftNanos = deadline - System.nanoTime();
+                    if (leftNanos <= 0) {
+                        return;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(gate, leftNanos);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the server is closing
+            }
+        }
     }
 
     synchronized void attach(SectorStore target) {
