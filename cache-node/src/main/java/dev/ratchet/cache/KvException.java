@@ -51,6 +51,14 @@ final class KvException extends RuntimeException {
 
     /** Returns {@code failure} as a KvException, unwrapping completion wrappers; others are NOT_SERVING. */
     static KvException of(Throwable failure) {
+        return of(failure, KvError.NOT_SERVING, "internal failure: ");
+    }
+
+    /**
+     * Returns {@code failure} as a KvException, unwrapping completion wrappers; any other failure
+     * becomes {@code otherwise}, its message {@code prefix} followed by the cause.
+     */
+    static KvException of(Throwable failure, KvError otherwise, String prefix) {
         Throwable cause = failure;
         while ((cause instanceof java.util.concurrent.CompletionException
                         || cause instanceof java.util.concurrent.ExecutionException)
@@ -60,6 +68,6 @@ final class KvException extends RuntimeException {
         if (cause instanceof KvException kv) {
             return kv;
         }
-        return new KvException(KvError.NOT_SERVING, "internal failure: " + cause, cause);
+        return new KvException(otherwise, prefix + cause, cause);
     }
 }

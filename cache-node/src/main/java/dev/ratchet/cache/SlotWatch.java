@@ -154,11 +154,6 @@ final class SlotWatch {
         }
     }
 
-    /** Whether this node suspects its own links (and so does not serve). */
-    boolean linksDown() {
-        return linksDown;
-    }
-
     /**
      * While this node suspects its own links, probes every slot once (one round at a time); when
      * no more than m fail to answer, forgets the answered slots' strikes and serves again. Runs on

@@ -312,13 +312,7 @@ final class TabletWriter {
      * NOT_SERVING ("not applied"), which could make a client give up on a write that took effect.
      */
     private static KvException afterSubmission(RuntimeException e) {
-        Throwable cause =
-                e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof KvException known) {
-            return known;
-        }
-        return new KvException(
-                KvError.OUTCOME_UNKNOWN, "unexpected failure after the commit was submitted: " + cause, cause);
+        return KvException.of(e, KvError.OUTCOME_UNKNOWN, "unexpected failure after the commit was submitted: ");
     }
 
     /** Returns the tablet's current metadata (null if a merge retired it), and remembers it. */

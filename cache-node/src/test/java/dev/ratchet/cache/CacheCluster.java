@@ -21,9 +21,12 @@ import dev.ratchet.sector.server.SectorServer;
 import dev.ratchet.sector.server.TestHooks;
 import dev.ratchet.tablet.TabletStoreClient;
 import dev.ratchet.tablet.TabletStoreNode;
+import dev.ratchet.tablet.proto.ArrayQuery;
+import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.Bootstrap;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.Policy;
+import dev.ratchet.tablet.proto.Query;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.RoleMeasurements;
 import dev.ratchet.tablet.proto.SlotAssignment;
@@ -209,6 +212,18 @@ final class CacheCluster implements AutoCloseable {
                         .build());
         extras.add(store);
         return store;
+    }
+
+    /** Returns the tablet store's array view (slots, deaths, trims, suspicions) by a linearizable query. */
+    static ArrayView arrayView(TabletStoreClient store) {
+        try {
+            return store.query(Query.newBuilder()
+                            .setArray(ArrayQuery.getDefaultInstance())
+                            .build())
+                    .getArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static ByteString bytes(String text) {

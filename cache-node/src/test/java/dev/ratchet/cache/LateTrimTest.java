@@ -10,12 +10,9 @@ import dev.ratchet.client.proto.GetRequest;
 import dev.ratchet.client.proto.PutRequest;
 import dev.ratchet.sector.array.ArrayHealth;
 import dev.ratchet.tablet.TabletStoreClient;
-import dev.ratchet.tablet.proto.ArrayQuery;
-import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.Command;
 import dev.ratchet.tablet.proto.DeregisterCacheNode;
 import dev.ratchet.tablet.proto.DeregisterCacheNodeResult;
-import dev.ratchet.tablet.proto.Query;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +101,8 @@ class LateTrimTest {
         TabletStoreClient store = cluster.storeClient();
         awaitUntil(
                 "the held batch is no longer pending trim",
-                () -> view(store).getPendingTrimStripesList().stream().noneMatch(batch::contains));
+                () -> CacheCluster.arrayView(store).getPendingTrimStripesList().stream()
+                        .noneMatch(batch::contains));
     }
 
     @Test
@@ -123,7 +121,8 @@ class LateTrimTest {
         CacheNode prompt = cluster.startCache();
         awaitUntil("a peer trimmed the held batch", () -> {
             prompt.trimAllNow();
-            return view(operator).getPendingTrimStripesList().stream().noneMatch(batch::contains);
+            return CacheCluster.arrayView(operator).getPendingTrimStripesList().stream()
+                    .noneMatch(batch::contains);
         });
         CacheNode writer = cluster.startCache();
         List<String> acknowledged = writeKeys(writer, "f");
@@ -186,16 +185,5 @@ class LateTrimTest {
                         .setValue(bytes(value))
                         .setRequestId(requestId())
                         .build());
-    }
-
-    private static ArrayView view(TabletStoreClient store) {
-        try {
-            return store.query(Query.newBuilder()
-                            .setArray(ArrayQuery.getDefaultInstance())
-                            .build())
-                    .getArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

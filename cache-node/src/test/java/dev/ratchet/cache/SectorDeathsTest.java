@@ -12,9 +12,7 @@ import dev.ratchet.client.proto.GetRequest;
 import dev.ratchet.client.proto.PutRequest;
 import dev.ratchet.sector.server.TestHooks;
 import dev.ratchet.tablet.TabletStoreClient;
-import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.ArrayView;
-import dev.ratchet.tablet.proto.Query;
 import dev.ratchet.tablet.proto.Slot;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -69,14 +67,15 @@ class SectorDeathsTest {
             // than m slots are dead).
             awaitUntil(
                     "both cache nodes suspect their own links",
-                    () -> deadSlots(view(store)) > CacheCluster.M || (suspectsItsLinks(a) && suspectsItsLinks(b)));
+                    () -> deadSlots(CacheCluster.arrayView(store)) > CacheCluster.M
+                            || (suspectsItsLinks(a) && suspectsItsLinks(b)));
             cluster.hooks.forEach(TestHooks::resumeCalls);
 
             int before = workload.successes();
             awaitUntil("the cluster serves again", () -> workload.successes() >= before + 30);
             workload.stop();
 
-            ArrayView after = view(store);
+            ArrayView after = CacheCluster.arrayView(store);
             assertTrue(
                     deadSlots(after) <= CacheCluster.M,
                     "a stall of every server killed " + deadSlots(after) + " slots: " + after.getSlotsList());
@@ -96,11 +95,11 @@ class SectorDeathsTest {
         // code that believes its own failures, until it has killed slots to write around them).
         awaitUntil(
                 "the cut-off node suspects its own links",
-                () -> view(store).getDeathRecordVersion() > 0 || suspectsItsLinks(isolated));
+                () -> CacheCluster.arrayView(store).getDeathRecordVersion() > 0 || suspectsItsLinks(isolated));
         assertEquals(
                 0,
-                view(store).getDeathRecordVersion(),
-                "no slot died: " + view(store).getSlotsList());
+                CacheCluster.arrayView(store).getDeathRecordVersion(),
+                "no slot died: " + CacheCluster.arrayView(store).getSlotsList());
         StatusRuntimeException refused =
                 assertThrows(StatusRuntimeException.class, () -> put(isolated, "while-cut-off", "v"));
         assertEquals(
@@ -119,8 +118,8 @@ class SectorDeathsTest {
         assertEquals(bytes("v"), get(healthy, "before"));
         assertEquals(
                 0,
-                view(store).getDeathRecordVersion(),
-                "no slot died: " + view(store).getSlotsList());
+                CacheCluster.arrayView(store).getDeathRecordVersion(),
+                "no slot died: " + CacheCluster.arrayView(store).getSlotsList());
 
         // Once its links heal, the node finds its servers again and serves.
         cluster.hooks.forEach(hooks -> hooks.answerCallsFrom(isolated.nodeId()));
@@ -133,7 +132,7 @@ class SectorDeathsTest {
             }
         });
         assertEquals(bytes("v1"), get(isolated, "healthy-1"));
-        assertEquals(0, view(store).getDeathRecordVersion());
+        assertEquals(0, CacheCluster.arrayView(store).getDeathRecordVersion());
     }
 
     /**
@@ -178,16 +177,5 @@ class SectorDeathsTest {
                 .withDeadlineAfter(60, TimeUnit.SECONDS)
                 .get(GetRequest.newBuilder().setKey(bytes(key)).build())
                 .getValue();
-    }
-
-    private static ArrayView view(TabletStoreClient store) {
-        try {
-            return store.query(Query.newBuilder()
-                            .setArray(ArrayQuery.getDefaultInstance())
-                            .build())
-                    .getArray();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -76,16 +76,20 @@ final class SlotCalls {
     /** Returns the fault a failed call means for one of its stripes. */
     static ShardFault faultOf(Slot slot, long sectorIndex, Throwable failure) {
         Throwable cause = BatchPipeline.unwrap(failure);
-        ShardFault.Kind kind = ShardFault.Kind.UNAVAILABLE;
-        if (cause instanceof SectorDeviceException deviceFailure) {
-            kind = switch (deviceFailure.kind()) {
-                case UNAVAILABLE -> ShardFault.Kind.UNAVAILABLE;
-                case REFUSED -> ShardFault.Kind.REFUSED;
-                case BAD_PROOF -> ShardFault.Kind.BAD_PROOF;
-                case MALFORMED_REPLY -> ShardFault.Kind.MALFORMED_REPLY;
-            };
+        return new ShardFault(slot.index(), slot.device().nodeId(), sectorIndex, kindOf(cause), String.valueOf(cause));
+    }
+
+    /** Returns the fault kind of a failed call's cause: anything but a documented reply is UNAVAILABLE. */
+    private static ShardFault.Kind kindOf(Throwable cause) {
+        if (!(cause instanceof SectorDeviceException deviceFailure)) {
+            return ShardFault.Kind.UNAVAILABLE;
         }
-        return new ShardFault(slot.index(), slot.device().nodeId(), sectorIndex, kind, String.valueOf(cause));
+        return switch (deviceFailure.kind()) {
+            case UNAVAILABLE -> ShardFault.Kind.UNAVAILABLE;
+            case REFUSED -> ShardFault.Kind.REFUSED;
+            case BAD_PROOF -> ShardFault.Kind.BAD_PROOF;
+            case MALFORMED_REPLY -> ShardFault.Kind.MALFORMED_REPLY;
+        };
     }
 
     private <T> CompletableFuture<T> bounded(Slot slot, Supplier<CompletableFuture<T>> call) {
@@ -122,13 +126,7 @@ final class SlotCalls {
 
     /** Returns whether a call that ended with {@code failure} (null for success) got a reply. */
     private static boolean answered(Throwable failure) {
-        if (failure == null) {
-            return true;
-        }
-        Throwable cause = BatchPipeline.unwrap(failure);
-        // As in faultOf: anything but a documented reply counts as no answer.
-        return cause instanceof SectorDeviceException deviceFailure
-                && deviceFailure.kind() != SectorDeviceException.Kind.UNAVAILABLE;
+        return failure == null || kindOf(BatchPipeline.unwrap(failure)) != ShardFault.Kind.UNAVAILABLE;
     }
 
     private void tell(CallOutcome outcome) {
