@@ -86,7 +86,9 @@ import org.slf4j.LoggerFactory;
  * (one at a time), trim rounds (one at a time), maintenance, status answers and rebuilds; they
  * block on the tablet store and on the array's futures, which complete on the array's own codec
  * and timer threads, so workers never wait for each other. One timer thread starts lingering
- * batches and the once-a-second maintenance. Locks guard only in-memory state, with two
+ * batches and the once-a-second maintenance. One heartbeat thread of its own logs this node's
+ * heartbeats (see {@link Heartbeats}), so a node whose workers are all blocked is still alive to
+ * its peers. Locks guard only in-memory state, with two
  * deliberate exceptions that hold a lock across one Raft command: the stripe pool while it
  * reserves (concurrent takers would each reserve otherwise) and the slot watch while it reports a
  * death (two reports of one server must not race for the same death-record version).
@@ -112,6 +114,7 @@ public final class CacheNode implements AutoCloseable {
     private final List<RaftPeer> tabletStorePeers;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
+    private final ScheduledExecutorService heartbeat;
     private final SectorArray array;
     private final WriterSetPush writerSets;
     private final SlotWatch slots;
@@ -138,6 +141,7 @@ public final class CacheNode implements AutoCloseable {
         this.directory = parts.directory;
         this.workers = parts.workers;
         this.timer = parts.timer;
+        this.heartbeat = parts.heartbeat;
         this.array = parts.array;
         this.writerSets = parts.writerSets;
         this.slots = parts.slots;
@@ -246,6 +250,7 @@ public final class CacheNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         timer.shutdownNow();
+        heartbeat.shutdownNow();
         trimmer.stop();
         try {
             pool.releaseAll();
@@ -292,6 +297,7 @@ public final class CacheNode implements AutoCloseable {
         }
         server.shutdownNow();
         timer.shutdownNow();
+        heartbeat.shutdownNow();
         trimmer.stop();
         workers.shutdownNow();
         array.close();
@@ -320,6 +326,28 @@ public final class CacheNode implements AutoCloseable {
         directory.failAfterApplyForTest(failure);
     }
 
+    /**
+     * Test hook: fills every worker with a task that blocks until {@code release} opens, as a node
+     * whose flushes all wait on a slow tablet store would be; returns once all of them run.
+     */
+    void occupyWorkersForTest(java.util.concurrent.CountDownLatch release) throws InterruptedException {
+        java.util.concurrent.CountDownLatch running =
+                new java.util.concurrent.CountDownLatch(ServingLimits.WORKER_THREADS);
+        for (int i = 0; i < ServingLimits.WORKER_THREADS; i++) {
+            workers.execute(() -> {
+                running.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        if (!running.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the workers did not all start the blocking tasks");
+        }
+    }
+
     /** Runs trim rounds until nothing is pending (for tests). */
     void trimAllNow() {
         while (trimmer.roundNow() > 0) {
@@ -333,6 +361,7 @@ public final class CacheNode implements AutoCloseable {
         TabletDirectory directory;
         ExecutorService workers;
         ScheduledExecutorService timer;
+        ScheduledExecutorService heartbeat;
         SectorArray array;
         WriterSetPush writerSets;
         SlotWatch slots;
@@ -350,6 +379,9 @@ public final class CacheNode implements AutoCloseable {
             }
             if (timer != null) {
                 timer.shutdownNow();
+            }
+            if (heartbeat != null) {
+                heartbeat.shutdownNow();
             }
             if (workers != null) {
                 workers.shutdownNow();
@@ -514,6 +546,8 @@ public final class CacheNode implements AutoCloseable {
                         MAINTENANCE_INTERVAL_MILLIS,
                         MAINTENANCE_INTERVAL_MILLIS,
                         TimeUnit.MILLISECONDS);
+                parts.heartbeat.scheduleWithFixedDelay(
+                        node::beat, 0, MAINTENANCE_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
                 log.info("cache node {} serving on {}:{}", identity.nodeId(), host, parts.server.getPort());
                 return node;
             } catch (KvException e) {
@@ -535,6 +569,7 @@ public final class CacheNode implements AutoCloseable {
             parts.directory = new TabletDirectory(parts.storeClient, new Proposals(), identity.nodeId());
             parts.workers = Executors.newFixedThreadPool(ServingLimits.WORKER_THREADS, daemonThreads("cache-worker"));
             parts.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("cache-timer"));
+            parts.heartbeat = Executors.newSingleThreadScheduledExecutor(daemonThreads("cache-heartbeat"));
             ArrayView view = parts.directory.array();
             parts.writerSets = new WriterSetPush(identity, verifier, clock, parts.directory);
             parts.slots = new SlotWatch(
@@ -679,11 +714,22 @@ public final class CacheNode implements AutoCloseable {
         }
     }
 
-    private void maintain() {
+    private void beat() {
         try {
-            heartbeats.round();
+            heartbeats.beatIfDue();
         } catch (RuntimeException e) {
-            log.warn("heartbeat round failed: {}", e.getMessage());
+            log.warn("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    private void maintain() {
+        if (heartbeats.removed()) {
+            return;
+        }
+        try {
+            heartbeats.expireOverdue();
+        } catch (RuntimeException e) {
+            log.warn("expiry round failed: {}", e.getMessage());
         }
         if (heartbeats.removed()) {
             return;
@@ -699,6 +745,6 @@ public final class CacheNode implements AutoCloseable {
 
     /** Logs a heartbeat and runs an expiry round now (for tests that cannot wait for the timer). */
     void heartbeatRoundNow() {
-        heartbeats.round(true);
+        heartbeats.roundNow();
     }
 }

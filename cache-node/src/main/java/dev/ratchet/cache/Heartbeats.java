@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * expires peers whose heartbeats stopped, so that a crashed cache node leaves the authorized
  * writers (and its reserved stripes go to pending trim) without an operator.
  *
- * <p>Every {@link #HEARTBEAT_INTERVAL_NANOS} this node submits a {@code CacheNodeHeartbeat}.
- * Each round it also reads the registered nodes and hands them to {@link PeerExpiry}; for a peer
+ * <p>Every {@link #HEARTBEAT_INTERVAL_NANOS} this node submits a {@code CacheNodeHeartbeat}, from
+ * a thread of its own: heartbeats must not queue behind flushes that block on Raft or behind
+ * rebuilds, or a busy node would be expired by its peers and fail-stop. Each maintenance round
+ * reads the registered nodes and hands them to {@link PeerExpiry}; for a peer
  * stuck at the same count for the expiry time it submits a {@code DeregisterCacheNode} that
  * names that count, which the store applies only if the count is still the same, then pushes the
  * smaller writer set to the sector servers. With a single cache node nobody watches it, but
@@ -28,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * serving rather than re-register, since writes it still has in flight name stripes that may
  * already belong to another node. It is restarted as a new node with a new identity.
  *
- * <p>Thread-safe; {@link #round} runs on the maintenance task, one at a time.
+ * <p>Thread-safe: {@link #beatIfDue} runs on the node's heartbeat thread, {@link #expireOverdue}
+ * on the maintenance task.
  */
 final class Heartbeats {
     private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
@@ -48,7 +51,12 @@ final class Heartbeats {
     private final PeerExpiry peers;
     private final Runnable onRemoved;
     private final AtomicBoolean removed = new AtomicBoolean();
+    private final Object beatLock = new Object();
+
+    /** Guarded by {@link #beatLock}. */
     private long lastBeatNanos;
+
+    /** Guarded by {@link #beatLock}. */
     private boolean beaten;
 
     Heartbeats(
@@ -64,28 +72,34 @@ final class Heartbeats {
         this.onRemoved = Objects.requireNonNull(onRemoved, "onRemoved");
     }
 
-    /** Logs a heartbeat if one is due, then expires stopped peers. */
-    void round() {
-        round(false);
+    /**
+     * Logs a heartbeat if one is due. Runs on the node's own heartbeat thread, never on a worker,
+     * so that a node whose workers all wait on flushes or rebuilds still proves it is alive.
+     */
+    void beatIfDue() {
+        beat(false);
     }
 
-    /** Like {@link #round()}, but logs a heartbeat even if one is not due yet (for tests). */
-    synchronized void round(boolean beatNow) {
-        if (removed.get()) {
-            return;
+    /**
+     * Expires peers whose heartbeats stood still for the expiry time. Runs on the maintenance task;
+     * a late round only expires a dead peer later.
+     */
+    void expireOverdue() {
+        synchronized (peers) {
+            if (removed.get()) {
+                return;
+            }
+            for (PeerExpiry.Overdue peer :
+                    peers.observe(directory.cluster().getCacheNodesList(), nanoClock.getAsLong())) {
+                expire(peer);
+            }
         }
-        long now = nanoClock.getAsLong();
-        if (beatNow || !beaten || now - lastBeatNanos >= HEARTBEAT_INTERVAL_NANOS) {
-            beat();
-            beaten = true;
-            lastBeatNanos = now;
-        }
-        if (removed.get()) {
-            return;
-        }
-        for (PeerExpiry.Overdue peer : peers.observe(directory.cluster().getCacheNodesList(), now)) {
-            expire(peer);
-        }
+    }
+
+    /** Logs a heartbeat now, due or not, then runs an expiry round (for tests). */
+    void roundNow() {
+        beat(true);
+        expireOverdue();
     }
 
     /** Whether the store has told this node it is no longer registered. */
@@ -93,7 +107,22 @@ final class Heartbeats {
         return removed.get();
     }
 
-    private void beat() {
+    private void beat(boolean evenIfNotDue) {
+        synchronized (beatLock) {
+            if (removed.get()) {
+                return;
+            }
+            long now = nanoClock.getAsLong();
+            if (!evenIfNotDue && beaten && now - lastBeatNanos < HEARTBEAT_INTERVAL_NANOS) {
+                return;
+            }
+            beaten = true;
+            lastBeatNanos = now;
+            submitBeat();
+        }
+    }
+
+    private void submitBeat() {
         CacheNodeHeartbeatResult result = directory
                 .submit(directory
                         .command()

@@ -114,6 +114,34 @@ class CacheNodeLivenessTest {
         node.close();
     }
 
+    @Test
+    void withEveryWorkerBlocked_heartbeatsStillLand() throws Exception {
+        CacheNode node = cluster.startCache();
+        TabletStoreClient store = cluster.storeClient();
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            node.occupyWorkersForTest(release);
+            long before = heartbeats(store, node.nodeId());
+            // Heartbeats are due every 2 s; two more land within 15 s only if they do not need a worker.
+            dev.ratchet.raft.Await.until(
+                    Duration.ofSeconds(15),
+                    "two more heartbeats while every worker is blocked",
+                    () -> heartbeats(store, node.nodeId()) >= before + 2);
+        } finally {
+            release.countDown();
+        }
+        put(node, "after-blocked-workers", "v");
+        node.close();
+    }
+
+    private static long heartbeats(TabletStoreClient store, String nodeId) {
+        return cacheNodes(store).stream()
+                .filter(n -> n.getNodeId().equals(nodeId))
+                .mapToLong(dev.ratchet.tablet.proto.CacheNode::getHeartbeats)
+                .findFirst()
+                .orElseThrow();
+    }
+
     private static void put(CacheNode node, String key, String value) {
         cluster.stub(node)
                 .put(PutRequest.newBuilder()
@@ -124,16 +152,18 @@ class CacheNodeLivenessTest {
     }
 
     private static List<String> registered(TabletStoreClient store) {
+        return cacheNodes(store).stream()
+                .map(dev.ratchet.tablet.proto.CacheNode::getNodeId)
+                .toList();
+    }
+
+    private static List<dev.ratchet.tablet.proto.CacheNode> cacheNodes(TabletStoreClient store) {
         try {
-            return store
-                    .query(Query.newBuilder()
+            return store.query(Query.newBuilder()
                             .setCluster(ClusterQuery.getDefaultInstance())
                             .build())
                     .getCluster()
-                    .getCacheNodesList()
-                    .stream()
-                    .map(dev.ratchet.tablet.proto.CacheNode::getNodeId)
-                    .toList();
+                    .getCacheNodesList();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
