@@ -117,6 +117,13 @@ final class ServingLimits {
      */
     static final int UNAVAILABLE_STRIKES_MAX = 3;
 
+    /**
+     * Distinct stripes (within 60 s) about which a sector server answered falsely before it is
+     * reported as lying: more than the one stale shard an honest server can hold after a
+     * timed-out write applied late.
+     */
+    static final int LIED_STRIPES_MAX = 4;
+
     /** Stripes trimmed and confirmed per round: one ConfirmTrimmed entry stays small. */
     static final int TRIM_BATCH_STRIPES_MAX = 1024;
 

@@ -45,8 +45,14 @@ import org.slf4j.LoggerFactory;
  *       links are down, not that m + 1 servers died together: it reports none of them, stops
  *       serving with the reason ({@link LinkHealth#linksDown}), and probes every slot on each
  *       maintenance round until no more than m fail, then serves again.
- *   <li>A server that lied (bad proof, malformed reply, a shard that does not match its pinned
- *       digest) is logged; reads decode around it.
+ *   <li>A server that lied (bad proof, malformed reply, a shard that does not match the digest
+ *       that k other shards of its stripe matched) is decoded around, and once it has lied about
+ *       {@value ServingLimits#LIED_STRIPES_MAX} distinct stripes within {@link #LIE_WINDOW_NANOS}
+ *       ({@link SlotLies}) it is reported with cause LIED, which the store makes a death on one
+ *       report (still under the cap of k LIVE slots). Digest mismatches on a server this node
+ *       adopted as a replacement do not count: until rebuilds are coordinated across cache nodes
+ *       (issue 13, item 4) such a server may honestly lack stripes other nodes wrote before they
+ *       adopted it.
  * </ul>
  *
  * <p>A death is always decided by a tablet-store command (with the next death-record version), so
@@ -60,6 +66,9 @@ final class SlotWatch {
 
     /** Strikes older than this are forgotten: 10 s, so a brief network blip never kills a server. */
     static final long STRIKE_WINDOW_NANOS = 10_000_000_000L;
+
+    /** Lies older than this are forgotten: 60 s. */
+    static final long LIE_WINDOW_NANOS = 60_000_000_000L;
 
     /** Longest a failed write waits for another node to corroborate its report: 10 s. */
     static final long CORROBORATION_WAIT_NANOS = 10_000_000_000L;
@@ -94,6 +103,15 @@ final class SlotWatch {
     /** Guarded by {@code this}. */
     private final SlotStrikes strikes;
 
+    /** Guarded by {@code this}. */
+    private final SlotLies lies;
+
+    /**
+     * Per slot, the server it held when this node started: the only one whose digest mismatches
+     * count as lies (see the class comment). Written once in {@link #attach}.
+     */
+    private volatile String[] originalServers = new String[0];
+
     /** Whether this node suspects its own links; set and cleared under {@code this}. */
     private volatile boolean linksDown;
 
@@ -121,10 +139,14 @@ final class SlotWatch {
         this.slotCount = slotCount;
         this.paritySlotCount = paritySlotCount;
         this.strikes = new SlotStrikes(slotCount, ServingLimits.UNAVAILABLE_STRIKES_MAX, STRIKE_WINDOW_NANOS);
+        this.lies = new SlotLies(slotCount, ServingLimits.LIED_STRIPES_MAX, LIE_WINDOW_NANOS);
     }
 
     void attach(SectorArray sectorArray) {
         this.array = Objects.requireNonNull(sectorArray, "sectorArray");
+        this.originalServers = sectorArray.health().slots().stream()
+                .map(ArrayHealth.SlotHealth::nodeId)
+                .toArray(String[]::new);
     }
 
     /** The array's call listener: one strike per unanswered call, one fewer per answered one. Quick, never blocks. */
@@ -142,16 +164,42 @@ final class SlotWatch {
         }
     }
 
-    /** The array's fault listener: logs lies (unavailability is judged per call, in {@link #onCall}). Quick. */
+    /**
+     * The array's fault listener: counts lies, and reports a server once it lied about enough
+     * distinct stripes (unavailability is judged per call, in {@link #onCall}). Quick, never
+     * blocks.
+     */
     void onFault(ShardFault fault) {
-        if (fault.kind().isLie()) {
-            log.warn(
-                    "sector server {} in slot {} answered falsely ({}); decoded around it: {}",
-                    fault.nodeId(),
-                    fault.slot(),
-                    fault.kind(),
-                    fault.detail());
+        if (!fault.kind().isLie() || fault.nodeId() == null) {
+            return;
         }
+        log.warn(
+                "sector server {} in slot {} answered falsely ({}) about sector {}; decoded around it: {}",
+                fault.nodeId(),
+                fault.slot(),
+                fault.kind(),
+                fault.sectorIndex(),
+                fault.detail());
+        if (!countsAsLie(fault)) {
+            return;
+        }
+        boolean reached;
+        synchronized (this) {
+            reached = lies.lied(fault.slot(), fault.sectorIndex(), nanoClock.getAsLong());
+        }
+        if (reached) {
+            executor.execute(() -> reportLiarQuietly(fault.slot(), fault.nodeId()));
+        }
+    }
+
+    private boolean countsAsLie(ShardFault fault) {
+        if (fault.kind() != ShardFault.Kind.DIGEST_MISMATCH) {
+            return true;
+        }
+        String[] original = originalServers;
+        return fault.slot() >= 0
+                && fault.slot() < original.length
+                && fault.nodeId().equals(original[fault.slot()]);
     }
 
     /**
@@ -387,6 +435,19 @@ final class SlotWatch {
             links.linksDown(reason);
             return;
         }
+        submitDeath(slot, nodeId, MarkSlotDead.Cause.UNREACHABLE);
+    }
+
+    /**
+     * Reports slot {@code slot}'s server {@code nodeId} to the tablet store as a liar and applies
+     * the outcome locally. Unlike {@link #reportDead}, this node's links do not matter: what it
+     * saw came over attested TLS from that server.
+     */
+    synchronized void reportLiar(int slot, String nodeId) {
+        submitDeath(slot, nodeId, MarkSlotDead.Cause.LIED);
+    }
+
+    private void submitDeath(int slot, String nodeId, MarkSlotDead.Cause cause) {
         for (int attempt = 0; attempt < 3; attempt++) {
             ArrayView view = directory.array();
             Slot current = view.getSlots(slot);
@@ -400,20 +461,25 @@ final class SlotWatch {
                             .setSlotIndex(slot)
                             .setExpectedNodeId(nodeId)
                             .setDeathRecordVersion(view.getDeathRecordVersion() + 1)
-                            .setReporterCacheNodeId(directory.nodeId()))
+                            .setReporterCacheNodeId(directory.nodeId())
+                            .setCause(cause))
                     .build());
             MarkSlotDeadResult marked = result.getMarkSlotDead();
             switch (marked.getStatus()) {
                 case OK -> {
                     log.warn(
-                            "sector server {} in slot {} stopped answering; marked it dead with {} reporters"
+                            "sector server {} in slot {} {}; marked it dead with {} reporters"
                                     + " (death record {}, {} slots degraded)",
                             nodeId,
                             slot,
+                            cause == MarkSlotDead.Cause.LIED
+                                    ? "lied about " + ServingLimits.LIED_STRIPES_MAX + " stripes"
+                                    : "stopped answering",
                             marked.getReporterCount(),
                             marked.getDeathRecordVersion(),
                             marked.getDegradedSlotCount());
                     strikes.reset(slot);
+                    lies.reset(slot);
                     follow(directory.array());
                     return;
                 }
@@ -432,8 +498,13 @@ final class SlotWatch {
                 }
                 case TOO_MANY_DEAD -> {
                     log.error(
-                            "sector server {} in slot {} stopped answering, but {}", nodeId, slot, marked.getDetail());
+                            "sector server {} in slot {} {}, but {}",
+                            nodeId,
+                            slot,
+                            cause == MarkSlotDead.Cause.LIED ? "lied" : "stopped answering",
+                            marked.getDetail());
                     strikes.reset(slot);
+                    lies.reset(slot);
                     return;
                 }
                 case STALE_DEATH_VERSION -> {
@@ -444,6 +515,14 @@ final class SlotWatch {
                     return;
                 }
             }
+        }
+    }
+
+    private void reportLiarQuietly(int slot, String nodeId) {
+        try {
+            reportLiar(slot, nodeId);
+        } catch (RuntimeException e) {
+            log.warn("could not report slot {} ({}) as lying: {}", slot, nodeId, e.getMessage());
         }
     }
 

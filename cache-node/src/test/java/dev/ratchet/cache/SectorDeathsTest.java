@@ -24,13 +24,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Deaths are decided with care (issue 13, item 2): a stall of every sector server, or one cache
- * node cut off from all of them, never kills more slots than the array can spare, and never kills
- * a server that other cache nodes reach.
+ * Deaths are decided with care (issue 13, items 2 and 6): a stall of every sector server, or one
+ * cache node cut off from all of them, never kills more slots than the array can spare, and never
+ * kills a server that other cache nodes reach; a server that lies about many stripes dies on one
+ * node's report.
  *
  * <p>The faults come from the sector servers' test hooks: {@link TestHooks#pauseCalls} holds
  * every call as a stopped process would, {@link TestHooks#dropCallsFrom} leaves one cache node's
- * calls unanswered as a partition would. Waits are bounded awaits on what the cache nodes
+ * calls unanswered as a partition would, {@link TestHooks#flipBits} corrupts its RAM. Waits are bounded awaits on what the cache nodes
  * observed, never sleeps.
  */
 class SectorDeathsTest {
@@ -133,6 +134,45 @@ class SectorDeathsTest {
         });
         assertEquals(bytes("v1"), get(isolated, "healthy-1"));
         assertEquals(0, CacheCluster.arrayView(store).getDeathRecordVersion());
+    }
+
+    @Test
+    void aServerThatLiesAboutManyStripes_isMarkedDeadOnOneReport_andReadsStayRight() throws Exception {
+        CacheNode writer = cluster.startCache();
+        CacheNode other = cluster.startCache();
+        // About 80 KiB over 4 tablets: each tablet's blob spans more than one stripe.
+        String value = "x".repeat(2048);
+        for (int i = 0; i < 40; i++) {
+            put(writer, "lie-" + i, value + i);
+        }
+        TabletStoreClient store = cluster.storeClient();
+        // Slot 0 holds the first shard of every blob, so every read asks it.
+        TestHooks liar = cluster.hooks.get(0);
+        for (long sector = 0; sector < CacheCluster.STRIPES; sector++) {
+            liar.flipBits(sector, 0, 1);
+        }
+
+        // A fresh node has no tablet in its cache: it reads every tablet from the array.
+        CacheNode reader = cluster.startCache();
+        for (int i = 0; i < 40; i++) {
+            assertEquals(bytes(value + i), get(reader, "lie-" + i), "lie-" + i);
+        }
+        // Three cache nodes are registered, so an unreachable report would only be a suspicion:
+        // the death comes from the lie report alone.
+        awaitUntil(
+                "the lying server's slot is dead",
+                () -> CacheCluster.arrayView(store).getSlots(0).getState()
+                        == dev.ratchet.tablet.proto.SlotState.SLOT_DEAD);
+        ArrayView after = CacheCluster.arrayView(store);
+        assertEquals(1, deadSlots(after), after.getSlotsList().toString());
+        assertEquals(1, after.getDeathRecordVersion());
+        for (CacheNode node : List.of(writer, other, reader)) {
+            for (int i = 0; i < 40; i += 7) {
+                assertEquals(bytes(value + i), get(node, "lie-" + i), "lie-" + i);
+            }
+        }
+        put(writer, "after-the-liar", "v");
+        assertEquals(bytes("v"), get(reader, "after-the-liar"));
     }
 
     /**

@@ -125,8 +125,9 @@ final class ArrayCommands {
     }
 
     /**
-     * Records a cache node's report that a slot's server stopped answering, and makes it a death
-     * only when it is safe and corroborated (see {@link DeathSuspicions} for the threat).
+     * Records a cache node's report that a slot's server stopped answering or lied, and makes it a
+     * death only when it is safe and, for an unreachable server, corroborated (see {@link
+     * DeathSuspicions} for the threat).
      *
      * <p>The order of the checks matters: the cap comes before corroboration, so even a
      * unanimous report cannot leave fewer than k LIVE slots. Past that point no stripe can be
@@ -142,6 +143,9 @@ final class ArrayCommands {
                     state,
                     MarkSlotDeadResult.Status.INVALID,
                     "the server and reporter ids must be 64 lowercase hex characters");
+        }
+        if (command.getCause() == MarkSlotDead.Cause.UNRECOGNIZED) {
+            return deadResult(state, MarkSlotDeadResult.Status.INVALID, "unknown cause " + command.getCauseValue());
         }
         if (Integer.toUnsignedLong(command.getSlotIndex()) >= array.slotCount()) {
             return deadResult(
@@ -177,6 +181,15 @@ final class ArrayCommands {
                     MarkSlotDeadResult.Status.TOO_MANY_DEAD,
                     "killing slot " + slot.getSlotIndex() + " would leave " + liveAfter + " LIVE slots, fewer than k="
                             + array.dataShards() + "; it stays and reads decode around it");
+        }
+        if (command.getCause() == MarkSlotDead.Cause.LIED) {
+            // A lie is evidence the reporter holds about the server, not about its own links (the
+            // channel is attested TLS, so a host in between can only cut it, which is
+            // UNREACHABLE): one reporter is enough, and waiting for a second, which may never
+            // read those stripes, would leave the liar in place.
+            array.markDead(slot.getSlotIndex(), command.getDeathRecordVersion());
+            state.deathSuspicions.clearSlot(slot.getSlotIndex());
+            return deadResult(state, MarkSlotDeadResult.Status.OK, "", 1, 1);
         }
         state.deathSuspicions.report(
                 slot.getSlotIndex(), slot.getNodeId(), reporter, state.cacheNodes.heartbeats(reporter));

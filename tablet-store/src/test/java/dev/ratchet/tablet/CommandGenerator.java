@@ -237,6 +237,7 @@ final class CommandGenerator {
                 .setExpectedNodeId(slot.getNodeId())
                 .setDeathRecordVersion(version)
                 .setReporterCacheNodeId(pick(CACHE_POOL))
+                .setCause(random.nextInt(3) == 0 ? MarkSlotDead.Cause.LIED : MarkSlotDead.Cause.UNREACHABLE)
                 .build();
     }
 

@@ -176,17 +176,61 @@ class DeathRulesTest {
         restored.checkInvariants();
     }
 
+    @Test
+    void aLie_needsOneReporter_evenWithOthersRegistered_butStaysUnderTheCap() {
+        fixtures.register(machine, CACHE_B);
+        fixtures.register(machine, CACHE_C);
+        MarkSlotDeadResult lied = lie(2, CACHE_A);
+        assertEquals(MarkSlotDeadResult.Status.OK, lied.getStatus(), lied.toString());
+        assertEquals(SlotState.SLOT_DEAD, array().getSlots(2).getState());
+        assertEquals(1, array().getDeathRecordVersion());
+        // The same node's unreachable report of another slot is still only a suspicion.
+        assertEquals(MarkSlotDeadResult.Status.SUSPECTED, report(3, CACHE_A).getStatus());
+        assertEquals(MarkSlotDeadResult.Status.OK, lie(3, CACHE_B).getStatus());
+        assertTrue(array().getDeathSuspicionsList().isEmpty(), "a death clears the slot's suspicions");
+        MarkSlotDeadResult capped = lie(4, CACHE_C);
+        assertEquals(MarkSlotDeadResult.Status.TOO_MANY_DEAD, capped.getStatus(), capped.toString());
+        assertEquals(SlotState.SLOT_LIVE, array().getSlots(4).getState());
+        machine.checkInvariants();
+    }
+
+    @Test
+    void anUnknownCause_isInvalid_andChangesNothing() {
+        MarkSlotDeadResult result = machine.apply(fixtures.command()
+                        .setMarkSlotDead(MarkSlotDead.newBuilder()
+                                .setSlotIndex(1)
+                                .setExpectedNodeId(sectorId(1))
+                                .setDeathRecordVersion(1)
+                                .setReporterCacheNodeId(CACHE_A)
+                                .setCauseValue(99))
+                        .build())
+                .getMarkSlotDead();
+        assertEquals(MarkSlotDeadResult.Status.INVALID, result.getStatus(), result.toString());
+        assertTrue(result.getDetail().contains("cause"), result.getDetail());
+        assertEquals(SlotState.SLOT_LIVE, array().getSlots(1).getState());
+        assertEquals(0, array().getDeathRecordVersion());
+    }
+
     private MarkSlotDeadResult report(int slot, String reporter) {
         return report(slot, sectorId(slot), reporter);
     }
 
     private MarkSlotDeadResult report(int slot, String server, String reporter) {
+        return report(slot, server, reporter, MarkSlotDead.Cause.UNREACHABLE);
+    }
+
+    private MarkSlotDeadResult lie(int slot, String reporter) {
+        return report(slot, sectorId(slot), reporter, MarkSlotDead.Cause.LIED);
+    }
+
+    private MarkSlotDeadResult report(int slot, String server, String reporter, MarkSlotDead.Cause cause) {
         return machine.apply(fixtures.command()
                         .setMarkSlotDead(MarkSlotDead.newBuilder()
                                 .setSlotIndex(slot)
                                 .setExpectedNodeId(server)
                                 .setDeathRecordVersion(array().getDeathRecordVersion() + 1)
-                                .setReporterCacheNodeId(reporter))
+                                .setReporterCacheNodeId(reporter)
+                                .setCause(cause))
                         .build())
                 .getMarkSlotDead();
     }

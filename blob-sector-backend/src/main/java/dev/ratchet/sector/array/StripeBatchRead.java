@@ -43,6 +43,12 @@ final class StripeBatchRead {
     private final List<List<ShardFault>> faults;
 
     /**
+     * Per stripe of the batch: digest mismatches not yet reported, because they blame a server
+     * only once k other shards of the stripe matched their digests (see {@link #attribute}).
+     */
+    private final List<List<ShardFault>> unattributed;
+
+    /**
      * Creates the read of one batch.
      *
      * @param slots a snapshot of the slot table
@@ -70,8 +76,10 @@ final class StripeBatchRead {
         this.bad = new long[batch.size()];
         this.shards = new byte[batch.size()][layout.slotCount()][];
         this.faults = new ArrayList<>(batch.size());
+        this.unattributed = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             faults.add(new ArrayList<>());
+            unattributed.add(new ArrayList<>());
         }
     }
 
@@ -101,6 +109,7 @@ final class StripeBatchRead {
         }
         for (int i = 0; i < batch.size(); i++) {
             if (complete(i)) {
+                attribute(i);
                 continue;
             }
             OptionalLong next =
@@ -168,7 +177,33 @@ final class StripeBatchRead {
     private void markBad(int i, ShardFault fault) {
         bad[i] |= 1L << fault.slot();
         faults.get(i).add(fault);
-        calls.report(slots[fault.slot()], fault);
+        if (fault.kind() == ShardFault.Kind.DIGEST_MISMATCH) {
+            unattributed.get(i).add(fault);
+        } else {
+            calls.report(slots[fault.slot()], fault);
+        }
+    }
+
+    /**
+     * Reports stripe i's digest mismatches once the stripe is complete, if k of its shards matched:
+     * an MDS code's stripe is fixed by any k shards, so then the pins are the stripe's current
+     * content and a mismatching shard is its server's fault (stale, corrupt, a lie). With fewer
+     * good shards every mismatch may instead mean the caller's pins are stale (the stripe was
+     * trimmed and reused since it read them), which blames no server: those stay in the failure's
+     * fault list only. The slot watch counts reported lies towards a death, so this is what keeps
+     * a reader's stale view from killing servers.
+     */
+    private void attribute(int i) {
+        List<ShardFault> pending = unattributed.get(i);
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (Long.bitCount(good[i]) >= layout.dataSlotCount()) {
+            for (ShardFault fault : pending) {
+                calls.report(slots[fault.slot()], fault);
+            }
+        }
+        pending.clear();
     }
 
     /** Returns whether stripe i has every wanted shard, or k good shards to decode the rest from. */

@@ -3,6 +3,7 @@ package dev.ratchet.sector.array;
 import static dev.ratchet.sector.array.ArrayFixture.failureOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -185,6 +186,33 @@ class SectorArrayReadTest {
             assertEquals(1, failure.sectorIndex());
             assertEquals(3, failure.faults().size(), failure.getMessage());
             assertTrue(failure.faults().stream().allMatch(f -> f.kind() == ShardFault.Kind.DIGEST_MISMATCH));
+            // Fewer than k shards matched, so nothing proves which side is stale: no server is blamed.
+            assertNoServerBlamed(fixture);
+        }
+    }
+
+    private static void assertNoServerBlamed(ArrayFixture fixture) {
+        for (int s = 0; s < 6; s++) {
+            assertEquals(0, fixture.faultCount(s, ShardFault.Kind.DIGEST_MISMATCH), "slot " + s);
+            assertEquals(0, fixture.array.health().slots().get(s).lieCount(), "slot " + s);
+        }
+    }
+
+    @Test
+    void read_withStalePins_blamesNoServer() {
+        try (ArrayFixture fixture = new ArrayFixture(4, 2)) {
+            long[] stripes = ArrayFixture.stripes(10, 2);
+            StripeWrite old = ArrayFixture.await(fixture.array.write(stripes, fixture.randomBlob(2 * 4 * SECTOR)));
+            ArrayFixture.await(fixture.array.trim(stripes));
+            ArrayFixture.await(fixture.array.write(stripes, fixture.randomBlob(2 * 4 * SECTOR)));
+
+            // A reader that still holds the old version's pins: every shard mismatches.
+            ArrayReadException failure = assertInstanceOf(
+                    ArrayReadException.class,
+                    failureOf(fixture.array.read(stripes, old.lengthBytes(), old.shardDigests())));
+
+            assertFalse(failure.faults().isEmpty());
+            assertNoServerBlamed(fixture);
         }
     }
 
