@@ -119,6 +119,7 @@ public final class CacheNode implements AutoCloseable {
     private final WriterSetPush writerSets;
     private final SlotWatch slots;
     private final StripePool pool;
+    private final TabletBlobs blobs;
     private final Trimmer trimmer;
     private final TabletWriter writer;
     private final KvEndpoint endpoint;
@@ -146,6 +147,7 @@ public final class CacheNode implements AutoCloseable {
         this.writerSets = parts.writerSets;
         this.slots = parts.slots;
         this.pool = parts.pool;
+        this.blobs = parts.blobs;
         this.trimmer = parts.trimmer;
         this.writer = parts.writer;
         this.endpoint = parts.endpoint;
@@ -277,6 +279,16 @@ public final class CacheNode implements AutoCloseable {
         return array.health();
     }
 
+    /** Returns the reserved stripes in this node's pool, free for the next writes (for tests). */
+    int freeStripes() {
+        return pool.freeCount();
+    }
+
+    /** Returns the stripes held for commits whose outcome is not settled yet (for tests). */
+    int unsettledStripes() {
+        return blobs.unsettledStripeCount();
+    }
+
     /** Returns the ops waiting in tablet queues (for tests). */
     int waitingWrites() {
         return writer.waitingCount();
@@ -316,6 +328,15 @@ public final class CacheNode implements AutoCloseable {
      */
     void dropCommandAnswersForTest(Predicate<Command> which) {
         directory.dropAnswersForTest(which);
+    }
+
+    /**
+     * Test hook: from now on, loses every command {@code which} accepts before the tablet store
+     * logs it (as a leader that died before replicating it would), so its ops end OUTCOME_UNKNOWN
+     * although nothing took effect. {@code command -> false} turns it off.
+     */
+    void loseCommandsForTest(Predicate<Command> which) {
+        directory.loseForTest(which);
     }
 
     /**
@@ -366,6 +387,7 @@ public final class CacheNode implements AutoCloseable {
         WriterSetPush writerSets;
         SlotWatch slots;
         StripePool pool;
+        TabletBlobs blobs;
         Trimmer trimmer;
         TabletWriter writer;
         // Volatile: the slot watch reads it from other threads once the node serves.
@@ -610,8 +632,8 @@ public final class CacheNode implements AutoCloseable {
             parts.directory.refreshRing();
             parts.pool = new StripePool(parts.directory, parts.workers);
             TabletSplitter splitter = new TabletSplitter(parts.directory, splitPlaintextBytes);
-            TabletBlobs blobs =
-                    new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
+            parts.blobs = new TabletBlobs(parts.array, view.getDataShards(), parts.directory, parts.pool, parts.slots);
+            TabletBlobs blobs = parts.blobs;
             parts.trimmer = new Trimmer(parts.directory, parts.array, parts.writerSets, parts.workers, trimZeroing);
             splitter.attach(blobs, parts.trimmer);
             parts.writer =
@@ -738,6 +760,7 @@ public final class CacheNode implements AutoCloseable {
             slots.follow(directory.array());
             slots.probeIfLinksDown();
             trimmer.kick();
+            blobs.settleUnknownCommits();
         } catch (RuntimeException e) {
             log.warn("maintenance round failed: {}", e.getMessage());
         }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stripes written for a commit that lost a version race are given back and reused: they are
  * still reserved by this node and nothing committed points at them, so overwriting them is safe.
- * Stripes of a commit whose outcome is unknown are never given back (the commit may have taken
- * them); they stay reserved until this node deregisters, when the store sends them to trim.
+ * Stripes of a commit whose outcome is unknown are held apart (the commit may have taken them)
+ * until the store's state shows it can no longer apply; those it did not take then come back
+ * here ({@link UnsettledCommits}).
  *
  * <p>When fewer than {@link #LOW_WATER_STRIPES} are left after a take, a reservation runs in the
  * background. Thread-safe; reservations happen under the pool's lock, so concurrent takers wait for one

@@ -9,12 +9,16 @@ import dev.ratchet.sector.array.ArrayWriteException;
 import dev.ratchet.sector.array.SectorArray;
 import dev.ratchet.sector.array.StripeWrite;
 import dev.ratchet.tablet.proto.DataKeysView;
+import dev.ratchet.tablet.proto.Reservation;
 import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletMeta;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -45,6 +49,7 @@ final class TabletBlobs {
     private final int stripeDataBytes;
     private final SecureRandom random = new SecureRandom();
     private final Cache<TabletVersion, TabletContents> cache;
+    private final UnsettledCommits unsettled = new UnsettledCommits();
 
     /** A tablet at one version: the cache key (contents of a version never change). */
     record TabletVersion(long tabletId, long version) {}
@@ -161,6 +166,52 @@ final class TabletBlobs {
         blobs.add(tablet.getBlob());
         blobs.addAll(tablet.getDeltasList());
         return blobs;
+    }
+
+    /**
+     * Holds the stripes of {@code written}, the blobs of a commit naming {@code guards} whose
+     * outcome is unknown, until {@link #settleUnknownCommits} learns whether it took them.
+     */
+    void holdUnsettled(List<TabletBlob> written, List<UnsettledCommits.Guard> guards) {
+        unsettled.hold(
+                written.stream()
+                        .flatMap(blob -> blob.getStripesList().stream())
+                        .mapToLong(Long::longValue)
+                        .toArray(),
+                guards);
+    }
+
+    /**
+     * Settles the held stripes of commits that can no longer apply against the store's state (two
+     * linearizable queries, only while some are held), and gives back to the pool those no commit
+     * took; returns how many went back.
+     */
+    int settleUnknownCommits() {
+        Set<Long> ids = unsettled.tabletIds();
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        Map<Long, TabletMeta> tablets = directory.tabletsById(ids);
+        // Read after the tablets: a commit that can no longer apply can no longer consume either.
+        Set<Long> reserved = new HashSet<>();
+        for (Reservation reservation : directory.array().getReservationsList()) {
+            if (reservation.getCacheNodeId().equals(directory.nodeId())) {
+                reserved.addAll(reservation.getStripesList());
+            }
+        }
+        List<Long> notTaken = unsettled.settle(tablets, reserved);
+        if (!notTaken.isEmpty()) {
+            pool.giveBack(notTaken.stream().mapToLong(Long::longValue).toArray());
+            log.info(
+                    "{} stripes of commits whose outcome was unknown were not taken; back in the pool",
+                    notTaken.size());
+        }
+        return notTaken.size();
+    }
+
+    /** Returns how many stripes of commits with unknown outcomes are held (for tests). */
+    int unsettledStripeCount() {
+        return unsettled.stripeCount();
     }
 
     /** Returns the stripes of {@code blob} to the pool: a commit did not take them. */

@@ -56,6 +56,13 @@ final class TabletDirectory {
      */
     private volatile Predicate<Command> dropAnswer = command -> false;
 
+    /**
+     * Test hook, off by default: the commands lost before the store logged them, answered
+     * OUTCOME_UNKNOWN, as when the leader that took them died before replicating them. Set only by
+     * tests through {@link CacheNode#loseCommandsForTest}.
+     */
+    private volatile Predicate<Command> lose = command -> false;
+
     /** Test hook: the unexpected failure to throw once the store applied a command, or null. */
     private volatile Function<Command, RuntimeException> failAfterApply = command -> null;
 
@@ -184,6 +191,10 @@ final class TabletDirectory {
     Result submit(Command command) {
         for (int attempt = 1; ; attempt++) {
             try {
+                if (lose.test(command)) {
+                    throw new KvException(
+                            KvError.OUTCOME_UNKNOWN, "test hook: the command was lost before the store logged it");
+                }
                 Result result = client.submit(command);
                 if (dropAnswer.test(command)) {
                     throw new KvException(
@@ -224,6 +235,11 @@ final class TabletDirectory {
     /** Test hook: throws {@code failure.apply(command)}, when not null, after the store applied the command. */
     void failAfterApplyForTest(Function<Command, RuntimeException> failure) {
         failAfterApply = Objects.requireNonNull(failure, "failure");
+    }
+
+    /** Test hook: loses every command {@code which} accepts before it is sent; see {@link #lose}. */
+    void loseForTest(Predicate<Command> which) {
+        lose = Objects.requireNonNull(which, "which");
     }
 
     /** Test hook: drops the answer to every applied command {@code which} accepts; see {@link #dropAnswer}. */

@@ -66,16 +66,26 @@ final class TabletMerger {
         TabletContents merged = TabletContents.merge(contents, rightContents);
         long version = left.getVersion() + 1;
         TabletBlob blob = blobs.store(merged, left.getTabletId(), version);
-        Result result = directory.submit(directory
-                .command()
-                .setMergeTablets(MergeTablets.newBuilder()
-                        .setCacheNodeId(directory.nodeId())
-                        .setLeftTabletId(left.getTabletId())
-                        .setLeftExpectedVersion(left.getVersion())
-                        .setRightTabletId(right.getTabletId())
-                        .setRightExpectedVersion(right.getVersion())
-                        .setMergedBlob(blob))
-                .build());
+        Result result;
+        try {
+            result = directory.submit(directory
+                    .command()
+                    .setMergeTablets(MergeTablets.newBuilder()
+                            .setCacheNodeId(directory.nodeId())
+                            .setLeftTabletId(left.getTabletId())
+                            .setLeftExpectedVersion(left.getVersion())
+                            .setRightTabletId(right.getTabletId())
+                            .setRightExpectedVersion(right.getVersion())
+                            .setMergedBlob(blob))
+                    .build());
+        } catch (RuntimeException e) {
+            blobs.holdUnsettled(
+                    List.of(blob),
+                    List.of(
+                            new UnsettledCommits.Guard(left.getTabletId(), left.getVersion()),
+                            new UnsettledCommits.Guard(right.getTabletId(), right.getVersion())));
+            throw e;
+        }
         MergeTabletsResult answer = result.getMergeTablets();
         if (answer.getStatus() != MergeTabletsResult.Status.OK) {
             blobs.giveBack(blob);

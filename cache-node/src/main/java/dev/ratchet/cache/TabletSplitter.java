@@ -5,6 +5,7 @@ import dev.ratchet.tablet.proto.SplitTablet;
 import dev.ratchet.tablet.proto.SplitTabletResult;
 import dev.ratchet.tablet.proto.TabletBlob;
 import dev.ratchet.tablet.proto.TabletMeta;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
@@ -94,17 +95,25 @@ final class TabletSplitter {
             blobs.giveBack(left);
             throw e;
         }
-        Result result = directory.submit(directory
-                .command()
-                .setSplitTablet(SplitTablet.newBuilder()
-                        .setCacheNodeId(directory.nodeId())
-                        .setTabletId(tablet.getTabletId())
-                        .setExpectedVersion(tablet.getVersion())
-                        .setSplitPosition(position.getAsLong())
-                        .setLeftBlob(left)
-                        .setRightBlob(right)
-                        .setExpectedNewTabletId(rightId))
-                .build());
+        Result result;
+        try {
+            result = directory.submit(directory
+                    .command()
+                    .setSplitTablet(SplitTablet.newBuilder()
+                            .setCacheNodeId(directory.nodeId())
+                            .setTabletId(tablet.getTabletId())
+                            .setExpectedVersion(tablet.getVersion())
+                            .setSplitPosition(position.getAsLong())
+                            .setLeftBlob(left)
+                            .setRightBlob(right)
+                            .setExpectedNewTabletId(rightId))
+                    .build());
+        } catch (RuntimeException e) {
+            blobs.holdUnsettled(
+                    List.of(left, right),
+                    List.of(new UnsettledCommits.Guard(tablet.getTabletId(), tablet.getVersion())));
+            throw e;
+        }
         SplitTabletResult split = result.getSplitTablet();
         if (split.getStatus() != SplitTabletResult.Status.OK) {
             blobs.giveBack(left);

@@ -239,6 +239,8 @@ final class TabletWriter {
             try {
                 result = commit(tablet, blob, asDelta);
             } catch (RuntimeException e) {
+                // It may have applied: its stripes are held until the store's state says.
+                blobs.holdUnsettled(List.of(blob), List.of(new UnsettledCommits.Guard(tabletId, tablet.getVersion())));
                 throw afterSubmission(e);
             }
             switch (result.getStatus()) {

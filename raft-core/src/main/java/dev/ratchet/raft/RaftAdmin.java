@@ -138,6 +138,29 @@ public final class RaftAdmin {
         changeMembership(joiner, AttestedRaftChannels.peerId(deadNodeId));
     }
 
+    /**
+     * Makes the member {@code nodeId} the group's leader, so the current leader's host can be
+     * taken down for maintenance without waiting out an election timeout; returns once it leads.
+     * Commands in flight at the old leader are answered by the new one or fail as not applied or
+     * outcome unknown, as in any election.
+     *
+     * @throws IOException if the group refuses (the member is not caught up, or not a member) or
+     *     does not answer within {@code timeout}
+     */
+    public void transferLeadership(String nodeId, Duration timeout) throws IOException {
+        RaftPeerId target = AttestedRaftChannels.peerId(nodeId);
+        if (!members.containsKey(target)) {
+            refresh();
+        }
+        if (!members.containsKey(target)) {
+            throw new IOException("node " + nodeId + " is not a member of group " + groupId);
+        }
+        try (RaftClient client = client(members.values())) {
+            check(client.admin().transferLeadership(target, timeout.toMillis()), "transfer leadership to " + target);
+        }
+        LOG.info("group {} is now led by {}", groupId, target);
+    }
+
     /** Reloads the membership from a member that answers. */
     public List<RaftPeer> refresh() throws IOException {
         IOException failure = null;

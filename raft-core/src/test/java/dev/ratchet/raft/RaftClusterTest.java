@@ -95,6 +95,31 @@ class RaftClusterTest {
     }
 
     @Test
+    @Order(2)
+    void leadershipMovesToTheMemberTheOperatorNames_andNothingIsLost() throws IOException {
+        String expected = "2";
+        for (int round = 0; round < 3; round++) {
+            String before = client.leader();
+            String target = cluster.liveMembers().stream()
+                    .map(RaftNode::nodeId)
+                    .filter(id -> !id.equals(before))
+                    .findFirst()
+                    .orElseThrow();
+            cluster.admin.transferLeadership(target, Duration.ofSeconds(20));
+            Await.until(
+                    WAIT,
+                    "the named member leads",
+                    () -> cluster.leader().map(n -> n.nodeId().equals(target)).orElse(false));
+            assertEquals(expected, string(client.query(get("a"))), "the new leader serves what was committed");
+            expected = "moved-" + round;
+            client.submit(put("a", expected));
+        }
+        IOException refused = assertThrows(
+                IOException.class, () -> cluster.admin.transferLeadership("0".repeat(64), Duration.ofSeconds(5)));
+        assertTrue(refused.getMessage().contains("not a member"), refused.getMessage());
+    }
+
+    @Test
     @Order(3)
     void newLeaderServesEverythingCommittedAfterTheLeaderDies() throws IOException {
         writeKeys(30);
