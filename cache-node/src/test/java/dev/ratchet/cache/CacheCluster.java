@@ -34,6 +34,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -135,13 +136,18 @@ final class CacheCluster implements AutoCloseable {
         return server;
     }
 
-    /** Returns a blocking client stub (role client) to {@code node}. */
+    /**
+     * Returns a blocking client stub (role client) to {@code node}; every call through it has a
+     * deadline of {@link #WAIT}, so a request the node never answers fails the test instead of
+     * hanging the build.
+     */
     KvServiceGrpc.KvServiceBlockingStub stub(CacheNode node) {
-        return KvServiceGrpc.newBlockingStub(channel(node, client));
+        return KvServiceGrpc.newBlockingStub(channel(node, client)).withInterceptors(deadlinePerCall(WAIT));
     }
 
     /**
-     * Returns an interceptor that gives every call its own deadline. A stub's {@code
+     * Returns an interceptor that gives every call its own deadline, unless the call already has an
+     * earlier one. A stub's {@code
      * withDeadlineAfter} fixes one instant for every later call through it, so a stub reused by a
      * long test on a loaded machine starts failing calls once that instant passes.
      */
@@ -150,14 +156,17 @@ final class CacheCluster implements AutoCloseable {
             @Override
             public <Q, A> ClientCall<Q, A> interceptCall(
                     MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-                return next.newCall(method, options.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+                Deadline mine = Deadline.after(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                Deadline set = options.getDeadline();
+                // A stub's own shorter deadline (a test that expects a timeout) stays.
+                return next.newCall(method, set != null && set.isBefore(mine) ? options : options.withDeadline(mine));
             }
         };
     }
 
-    /** Returns an async client stub (role client) to {@code node}. */
+    /** Returns an async client stub (role client) to {@code node}, a deadline of {@link #WAIT} per call. */
     KvServiceGrpc.KvServiceFutureStub futureStub(CacheNode node) {
-        return KvServiceGrpc.newFutureStub(channel(node, client));
+        return KvServiceGrpc.newFutureStub(channel(node, client)).withInterceptors(deadlinePerCall(WAIT));
     }
 
     /** Returns a channel to {@code node} presenting {@code identity}. */
