@@ -279,6 +279,11 @@ public final class CacheNode implements AutoCloseable {
         return array.health();
     }
 
+    /** Returns this node's copy of the tablet store's logical clock (for tests). */
+    long storeClockTicks() {
+        return directory.clockTicks();
+    }
+
     /** Returns the reserved stripes in this node's pool, free for the next writes (for tests). */
     int freeStripes() {
         return pool.freeCount();
@@ -659,8 +664,9 @@ public final class CacheNode implements AutoCloseable {
                     () -> StatusReport.status(directory, storeClient, peers, array, rebuilds),
                     rebuilds,
                     parts.workers,
-                    inFlightRequestsMax);
-            parts.server = serve(parts.endpoint);
+                    inFlightRequestsMax,
+                    directory::clockTicks);
+            parts.server = serve(parts.endpoint, directory::clockTicks);
         }
 
         private String ownMeasurement() throws IOException {
@@ -711,7 +717,7 @@ public final class CacheNode implements AutoCloseable {
                     deviceHost, devicePort, nodeId, identity, verifier, clock, sectorCallTimeoutMillis);
         }
 
-        private Server serve(KvEndpoint endpoint) throws IOException {
+        private Server serve(KvEndpoint endpoint, java.util.function.LongSupplier clockTicks) throws IOException {
             // Every attested role passes TLS so a wrong role gets WRONG_ROLE from the service
             // instead of a bare handshake failure; the service admits only role client.
             AttestedTrustManager trust = AttestedTrustManager.builder(verifier)
@@ -721,7 +727,9 @@ public final class CacheNode implements AutoCloseable {
             return NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                     .sslContext(AttestedTls.grpcApplicationServerContext(new AttestedKeyManager(identity), trust))
                     .addService(ServerInterceptors.intercept(
-                            MalformedRequests.lenient(endpoint.bindService()), new AttestedPeerInterceptor()))
+                            MalformedRequests.lenient(endpoint.bindService()),
+                            new AttestedPeerInterceptor(),
+                            new StoreClockTrailer(clockTicks)))
                     .build()
                     .start();
         }

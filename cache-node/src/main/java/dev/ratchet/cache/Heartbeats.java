@@ -129,6 +129,7 @@ final class Heartbeats {
                         .setCacheNodeHeartbeat(CacheNodeHeartbeat.newBuilder().setNodeId(directory.nodeId()))
                         .build())
                 .getCacheNodeHeartbeat();
+        directory.observeClock(result.getClockTicks());
         if (result.getStatus() == CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE) {
             if (removed.compareAndSet(false, true)) {
                 log.error(

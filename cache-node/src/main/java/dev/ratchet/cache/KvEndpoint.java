@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -42,6 +43,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     private final Executor workers;
     private final Semaphore inFlight;
     private final int inFlightMax;
+    private final LongSupplier clockTicks;
     private volatile boolean serving = true;
     private volatile String notServingReason = "this cache node is shutting down";
 
@@ -55,7 +57,8 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
             Supplier<StatusResponse> status,
             Rebuilds rebuilds,
             Executor workers,
-            int inFlightMax) {
+            int inFlightMax,
+            LongSupplier clockTicks) {
         this.writer = Objects.requireNonNull(writer, "writer");
         this.reader = Objects.requireNonNull(reader, "reader");
         this.topology = Objects.requireNonNull(topology, "topology");
@@ -64,6 +67,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
         this.workers = Objects.requireNonNull(workers, "workers");
         this.inFlight = new Semaphore(inFlightMax);
         this.inFlightMax = inFlightMax;
+        this.clockTicks = Objects.requireNonNull(clockTicks, "clockTicks");
     }
 
     /** Refuses every later request with NOT_SERVING (the node is closing). */
@@ -114,7 +118,9 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     checkKey(request.getKey());
                     checkValue(request.getValue());
                     checkRequestId(request.getRequestId());
-                    return writer.submit(KvOp.put(request.getRequestId(), request.getKey(), request.getValue()));
+                    checkIssuedAt(request.getIssuedAtTick());
+                    return writer.submit(KvOp.put(request.getRequestId(), request.getKey(), request.getValue())
+                            .issuedAt(request.getIssuedAtTick()));
                 },
                 outcome ->
                         PutResponse.newBuilder().setVersion(outcome.version()).build());
@@ -128,8 +134,10 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     checkKey(request.getKey());
                     checkValue(request.getValue());
                     checkRequestId(request.getRequestId());
+                    checkIssuedAt(request.getIssuedAtTick());
                     return writer.submit(KvOp.compareAndSet(
-                            request.getRequestId(), request.getKey(), expectation(request), request.getValue()));
+                                    request.getRequestId(), request.getKey(), expectation(request), request.getValue())
+                            .issuedAt(request.getIssuedAtTick()));
                 },
                 outcome -> CompareAndSetResponse.newBuilder()
                         .setSucceeded(outcome.succeeded())
@@ -146,7 +154,9 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                 () -> {
                     checkKey(request.getKey());
                     checkRequestId(request.getRequestId());
-                    return writer.submit(KvOp.delete(request.getRequestId(), request.getKey()));
+                    checkIssuedAt(request.getIssuedAtTick());
+                    return writer.submit(KvOp.delete(request.getRequestId(), request.getKey())
+                            .issuedAt(request.getIssuedAtTick()));
                 },
                 outcome -> DeleteResponse.newBuilder()
                         .setExisted(outcome.existed())
@@ -275,6 +285,22 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     KvError.MALFORMED_REQUEST,
                     "the request id is " + requestId.size() + " bytes; it must be " + ServingLimits.REQUEST_ID_BYTES_MIN
                             + ".." + ServingLimits.REQUEST_ID_BYTES_MAX);
+        }
+    }
+
+    /**
+     * Refuses a stamp far ahead of this node's store clock ({@link
+     * TabletWindow#ISSUED_AHEAD_TICKS_MAX}): it would keep its record in the window for ever and
+     * raise the tablet's floor past every other client's stamps.
+     */
+    private void checkIssuedAt(long issuedAtTicks) {
+        long now = clockTicks.getAsLong();
+        // Unsigned on the wire: a stamp at or above 2^63 reads as negative and is as far ahead.
+        if (issuedAtTicks < 0 || issuedAtTicks - now > TabletWindow.ISSUED_AHEAD_TICKS_MAX) {
+            throw new KvException(
+                    KvError.MALFORMED_REQUEST,
+                    "issued_at_tick " + Long.toUnsignedString(issuedAtTicks) + " is more than "
+                            + TabletWindow.ISSUED_AHEAD_TICKS_MAX + " ticks ahead of the store clock " + now);
         }
     }
 

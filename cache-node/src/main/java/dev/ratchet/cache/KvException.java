@@ -44,7 +44,7 @@ final class KvException extends RuntimeException {
             case NOT_SERVING, OUTCOME_UNKNOWN -> Status.UNAVAILABLE;
             case WRONG_ROLE -> Status.PERMISSION_DENIED;
             case UNREADABLE -> Status.DATA_LOSS;
-            case REQUEST_ID_REUSED, REBUILD_REFUSED -> Status.FAILED_PRECONDITION;
+            case REQUEST_ID_REUSED, REBUILD_REFUSED, REQUEST_TOO_OLD -> Status.FAILED_PRECONDITION;
             case KV_ERROR_UNSPECIFIED, UNRECOGNIZED -> Status.INTERNAL;
         };
     }

@@ -13,8 +13,12 @@ import java.util.Objects;
  * factories only refuse what would break the tablet format (an empty key, a request id outside
  * 1..{@value #REQUEST_ID_BYTES_MAX} bytes), as a programmer error.
  *
+ * <p>{@link #issuedAtTicks()} is the client's stamp (kv.proto {@code issued_at_tick}): the store
+ * clock it knew when it first sent the request, the same on every retry. It decides whether a
+ * request the window does not hold may still be applied (see {@link TabletWindow}).
+ *
  * <p>{@link #sha256()} identifies the operation (kind, key, expectation, value; not the request
- * id) so the idempotency window can tell a retry from a reused id. Its canonical encoding is
+ * id, not the stamp) so the idempotency window can tell a retry from a reused id. Its canonical encoding is
  * length-prefixed and domain-separated, so two different ops never share bytes; it is persisted in
  * tablets, so it must never change.
  */
@@ -36,9 +40,20 @@ final class KvOp {
     private final Kind kind;
     private final Expectation expectation;
     private final ByteString value;
+    private final long issuedAtTicks;
     private ByteString sha256;
 
     private KvOp(ByteString requestId, ByteString key, Kind kind, Expectation expectation, ByteString value) {
+        this(requestId, key, kind, expectation, value, 0);
+    }
+
+    private KvOp(
+            ByteString requestId,
+            ByteString key,
+            Kind kind,
+            Expectation expectation,
+            ByteString value,
+            long issuedAtTicks) {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
@@ -54,6 +69,20 @@ final class KvOp {
         this.kind = kind;
         this.expectation = expectation;
         this.value = value;
+        if (issuedAtTicks < 0) {
+            throw new IllegalArgumentException("issuedAtTicks is negative: " + issuedAtTicks);
+        }
+        this.issuedAtTicks = issuedAtTicks;
+    }
+
+    /** Returns this op stamped as issued at store tick {@code ticks}. */
+    KvOp issuedAt(long ticks) {
+        return new KvOp(requestId, key, kind, expectation, value, ticks);
+    }
+
+    /** Returns the store tick the client stamped this request with (0: it knew none). */
+    long issuedAtTicks() {
+        return issuedAtTicks;
     }
 
     /** Sets {@code key} to {@code value} unconditionally. */
@@ -155,12 +184,13 @@ final class KvOp {
                 && key.equals(that.key)
                 && kind == that.kind
                 && Objects.equals(expectation, that.expectation)
-                && value.equals(that.value);
+                && value.equals(that.value)
+                && issuedAtTicks == that.issuedAtTicks;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(requestId, key, kind, expectation, value);
+        return Objects.hash(requestId, key, kind, expectation, value, issuedAtTicks);
     }
 
     @Override

@@ -16,8 +16,10 @@ import java.util.Objects;
  *   <li>{@code existed}: delete only, whether the key existed and was removed.
  *   <li>{@code currentFound}, {@code currentValue}: compare-and-set failure only, the key's current
  *       state (empty value when absent).
- *   <li>{@code requestIdReused}: the request id was already applied with a different op; nothing
- *       was applied, and the service answers {@code REQUEST_ID_REUSED}.
+ *   <li>{@code refusal}: why nothing was applied without evaluating the op, answered as that
+ *       error: the request id was already applied with a different op ({@code REQUEST_ID_REUSED}),
+ *       or it is not in the window and its stamp is older than the window covers ({@code
+ *       REQUEST_TOO_OLD}); {@link Refusal#NONE} otherwise.
  * </ul>
  */
 record OpOutcome(
@@ -26,14 +28,26 @@ record OpOutcome(
         boolean existed,
         boolean currentFound,
         ByteString currentValue,
-        boolean requestIdReused) {
-    private static final OpOutcome REQUEST_ID_REUSED = new OpOutcome(false, 0, false, false, ByteString.EMPTY, true);
-    private static final OpOutcome DELETED_ABSENT = new OpOutcome(true, 0, false, false, ByteString.EMPTY, false);
+        Refusal refusal) {
+    private static final OpOutcome REQUEST_ID_REUSED =
+            new OpOutcome(false, 0, false, false, ByteString.EMPTY, Refusal.REQUEST_ID_REUSED);
+    private static final OpOutcome REQUEST_TOO_OLD =
+            new OpOutcome(false, 0, false, false, ByteString.EMPTY, Refusal.REQUEST_TOO_OLD);
+    private static final OpOutcome DELETED_ABSENT =
+            new OpOutcome(true, 0, false, false, ByteString.EMPTY, Refusal.NONE);
+
+    /** Why an op was refused unevaluated, if it was. */
+    enum Refusal {
+        NONE,
+        REQUEST_ID_REUSED,
+        REQUEST_TOO_OLD
+    }
 
     OpOutcome {
         Objects.requireNonNull(currentValue, "currentValue");
-        if (requestIdReused && succeeded) {
-            throw new IllegalArgumentException("a reused request id cannot succeed");
+        Objects.requireNonNull(refusal, "refusal");
+        if (refusal != Refusal.NONE && succeeded) {
+            throw new IllegalArgumentException("a refused op cannot succeed");
         }
         if (!currentFound && !currentValue.isEmpty()) {
             throw new IllegalArgumentException("a current value without a current entry");
@@ -43,13 +57,13 @@ record OpOutcome(
     /** A put (or successful compare-and-set) that wrote {@code version}. */
     static OpOutcome written(long version) {
         requireVersion(version);
-        return new OpOutcome(true, version, false, false, ByteString.EMPTY, false);
+        return new OpOutcome(true, version, false, false, ByteString.EMPTY, Refusal.NONE);
     }
 
     /** A delete that removed the entry written at {@code version}. */
     static OpOutcome deleted(long version) {
         requireVersion(version);
-        return new OpOutcome(true, version, true, false, ByteString.EMPTY, false);
+        return new OpOutcome(true, version, true, false, ByteString.EMPTY, Refusal.NONE);
     }
 
     /** A delete of a key that did not exist. */
@@ -59,13 +73,23 @@ record OpOutcome(
 
     /** A compare-and-set whose expectation did not hold; {@code current} is the key's state. */
     static OpOutcome compareFailed(java.util.Optional<StoredValue> current) {
-        return current.map(c -> new OpOutcome(false, c.version(), false, true, c.value(), false))
-                .orElseGet(() -> new OpOutcome(false, 0, false, false, ByteString.EMPTY, false));
+        return current.map(c -> new OpOutcome(false, c.version(), false, true, c.value(), Refusal.NONE))
+                .orElseGet(() -> new OpOutcome(false, 0, false, false, ByteString.EMPTY, Refusal.NONE));
     }
 
     /** An op whose request id was already applied with a different op. */
     static OpOutcome requestIdReusedOutcome() {
         return REQUEST_ID_REUSED;
+    }
+
+    /** An op whose id is not in the window and whose stamp is below the window's floor. */
+    static OpOutcome requestTooOldOutcome() {
+        return REQUEST_TOO_OLD;
+    }
+
+    /** Whether the request id was already applied with a different op. */
+    boolean requestIdReused() {
+        return refusal == Refusal.REQUEST_ID_REUSED;
     }
 
     private static void requireVersion(long version) {

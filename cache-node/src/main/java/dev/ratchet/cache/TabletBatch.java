@@ -25,16 +25,20 @@ import java.util.TreeMap;
  * <ol>
  *   <li>A request id in the window with the same op hash returns the recorded outcome and changes
  *       nothing; with a different hash, {@link OpOutcome#requestIdReused()} and nothing changes.
+ *   <li>A request id not in the window whose stamp ({@link KvOp#issuedAtTicks()}) is below the
+ *       window's floor is refused unevaluated, {@link OpOutcome.Refusal#REQUEST_TOO_OLD}: it may
+ *       have been applied and forgotten ({@link TabletWindow}).
  *   <li>A put, a compare-and-set whose expectation holds, and a delete of an existing key are
- *       writes: each consumes the tablet's next key version and is recorded in the window (the
- *       oldest record is evicted beyond {@link TabletContents#APPLIED_REQUESTS_MAX}).
+ *       writes: each consumes the tablet's next key version and is recorded in the window with
+ *       tick {@link TabletWindow#recordTick}; after the batch the window drops its oldest records
+ *       by age (against {@code nowTicks}) and bytes.
  *   <li>A failed compare-and-set and a delete of an absent key change nothing and are not recorded.
  *       A retry of one evaluates again; that is linearizable because the earlier attempt had no
  *       effect, and it keeps current values (up to a whole value each) out of the window.
  * </ol>
  *
  * <p>Each op sees the effects of the earlier ops of the batch, including a put or delete of the
- * same key. Key and value sizes are the service's to check before queueing.
+ * same key, and the whole window of the base (records are dropped only after the batch). Key and value sizes are the service's to check before queueing.
  */
 final class TabletBatch {
     private TabletBatch() {}
@@ -55,11 +59,16 @@ final class TabletBatch {
         }
     }
 
-    /** Applies {@code ops} in order to {@code base}. */
+    /** Applies {@code ops} in order to {@code base} at store tick 0 (no age bound; for tests). */
     static Applied apply(TabletContents base, List<KvOp> ops) {
+        return apply(base, ops, 0);
+    }
+
+    /** Applies {@code ops} in order to {@code base}, as a version written at store tick {@code nowTicks}. */
+    static Applied apply(TabletContents base, List<KvOp> ops, long nowTicks) {
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(ops, "ops");
-        Working working = new Working(base);
+        Working working = new Working(base, nowTicks);
         List<OpOutcome> outcomes = new ArrayList<>(ops.size());
         for (KvOp op : ops) {
             outcomes.add(working.apply(Objects.requireNonNull(op, "op")));
@@ -90,15 +99,17 @@ final class TabletBatch {
         private final TabletContents base;
         private final TreeMap<ByteString, Entry> changes = new TreeMap<>(TabletContents.KEY_ORDER);
         // Request id -> position in the window sequence: base records are 0..n-1 (oldest first),
-        // this batch's records follow. Positions below total - APPLIED_REQUESTS_MAX are evicted.
+        // this batch's records follow.
         private final HashMap<ByteString, Integer> windowPositions;
         private final List<AppliedRequest> recorded = new ArrayList<>();
         private final int baseWindowSize;
+        private final long nowTicks;
         private long nextKeyVersion;
         private boolean changed;
 
-        Working(TabletContents base) {
+        Working(TabletContents base, long nowTicks) {
             this.base = base;
+            this.nowTicks = nowTicks;
             this.nextKeyVersion = base.nextKeyVersion();
             List<AppliedRequest> window = base.appliedRequests();
             this.baseWindowSize = window.size();
@@ -115,6 +126,9 @@ final class TabletBatch {
                         ? replay(op, recordedBefore.getOutcome())
                         : OpOutcome.requestIdReusedOutcome();
             }
+            if (TabletWindow.tooOldToApply(op, base.windowFloorTicks())) {
+                return OpOutcome.requestTooOldOutcome();
+            }
             switch (op.kind()) {
                 case PUT:
                     return write(op);
@@ -129,16 +143,12 @@ final class TabletBatch {
 
         private AppliedRequest liveRecord(ByteString requestId) {
             Integer position = windowPositions.get(requestId);
-            if (position == null || position < firstLivePosition()) {
+            if (position == null) {
                 return null;
             }
             return position < baseWindowSize
                     ? base.appliedRequests().get(position)
                     : recorded.get(position - baseWindowSize);
-        }
-
-        private int firstLivePosition() {
-            return Math.max(0, baseWindowSize + recorded.size() - TabletContents.APPLIED_REQUESTS_MAX);
         }
 
         private OpOutcome write(KvOp op) {
@@ -201,6 +211,7 @@ final class TabletBatch {
                     .setRequestId(op.requestId())
                     .setOpSha256(op.sha256())
                     .setOutcome(recordedOutcome)
+                    .setTick(TabletWindow.recordTick(op, nowTicks))
                     .build());
             return outcome;
         }
@@ -229,14 +240,9 @@ final class TabletBatch {
                     deletes.add(change.getKey());
                 }
             }
-            // Only the records the window keeps: a batch longer than the window evicts its own first ones.
-            int kept = Math.min(recorded.size(), TabletContents.APPLIED_REQUESTS_MAX);
-            return TabletDelta.of(
-                    base.tabletId(),
-                    nextKeyVersion,
-                    puts,
-                    deletes,
-                    recorded.subList(recorded.size() - kept, recorded.size()));
+            // Every record: the bounds are applied when the delta joins the base, by writer and
+            // readers alike.
+            return TabletDelta.of(base.tabletId(), nextKeyVersion, puts, deletes, recorded, nowTicks);
         }
     }
 }

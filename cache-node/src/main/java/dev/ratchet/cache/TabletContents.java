@@ -21,13 +21,14 @@ import java.util.Set;
 
 /**
  * One immutable version of a tablet's plaintext: its entries (key, value, version), the next key
- * version, and the idempotency window of recently applied request ids.
+ * version, and the idempotency window of recently applied request ids with its floor (see {@link
+ * TabletWindow}).
  *
  * <p>Changes go through {@link TabletBatch#apply}, which returns a new instance. Every instance
  * satisfies the format's invariants (checked on construction, always on, not with {@code assert}):
  * format version {@value #FORMAT_VERSION}; keys non-empty, distinct and ascending in unsigned
- * lexicographic order; every version in {@code [1, nextKeyVersion)}; at most {@value
- * #APPLIED_REQUESTS_MAX} distinct request ids in the window.
+ * lexicographic order; every version in {@code [1, nextKeyVersion)}; distinct request ids in the
+ * window, at most {@link TabletWindow#BYTES_MAX} bytes of them.
  *
  * <p>Versions come from one counter per tablet, {@code nextKeyVersion}, which every successful
  * write consumes (put, compare-and-set, and a delete of an existing key), so a key's new version is
@@ -41,16 +42,6 @@ import java.util.Set;
 final class TabletContents {
     /** The plaintext format this code writes and the only one it reads. */
     static final int FORMAT_VERSION = 1;
-
-    /**
-     * Most request ids remembered per tablet. A retry is recognized while fewer than this many
-     * other writes to the same tablet have been applied since its first attempt; after that it
-     * applies again. At 1,000 writes per second to one tablet that is a one-second retry budget,
-     * and a client retries an unknown outcome within a few hundred milliseconds. Each record is at
-     * most ~120 bytes (64-byte id, 32-byte hash, outcome), so the window adds at most ~120 KiB to
-     * every sealed version of a busy tablet; a larger window would cost that on every write.
-     */
-    static final int APPLIED_REQUESTS_MAX = 1024;
 
     /** Length of {@link KvOp#sha256()} as stored in the window. */
     static final int OP_SHA256_BYTES = 32;
@@ -70,7 +61,7 @@ final class TabletContents {
 
     /** Returns a tablet that has never held data: no entries, next key version 1, empty window. */
     static TabletContents empty(long tabletId) {
-        return of(tabletId, 1, List.of(), List.of());
+        return of(tabletId, 1, List.of(), List.of(), 0);
     }
 
     /**
@@ -101,9 +92,13 @@ final class TabletContents {
      * a bug in this package can make them.
      */
     static TabletContents of(
-            long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests) {
+            long tabletId,
+            long nextKeyVersion,
+            Iterable<Entry> entries,
+            Iterable<AppliedRequest> appliedRequests,
+            long windowFloorTicks) {
         try {
-            return checked(tabletId, nextKeyVersion, entries, appliedRequests);
+            return checked(tabletId, nextKeyVersion, entries, appliedRequests, windowFloorTicks);
         } catch (CorruptTabletException e) {
             throw new IllegalStateException("built an invalid tablet: " + e.getMessage(), e);
         }
@@ -114,13 +109,18 @@ final class TabletContents {
      * whose parts hold the invariants by construction.
      */
     static TabletContents unchecked(
-            long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests) {
+            long tabletId,
+            long nextKeyVersion,
+            Iterable<Entry> entries,
+            Iterable<AppliedRequest> appliedRequests,
+            long windowFloorTicks) {
         return new TabletContents(TabletPlaintext.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
                 .setTabletId(tabletId)
                 .setNextKeyVersion(nextKeyVersion)
                 .addAllEntries(entries)
                 .addAllAppliedRequests(appliedRequests)
+                .setWindowFloorTick(windowFloorTicks)
                 .build());
     }
 
@@ -131,7 +131,11 @@ final class TabletContents {
      * @throws CorruptTabletException if the parts break an invariant
      */
     static TabletContents checked(
-            long tabletId, long nextKeyVersion, Iterable<Entry> entries, Iterable<AppliedRequest> appliedRequests)
+            long tabletId,
+            long nextKeyVersion,
+            Iterable<Entry> entries,
+            Iterable<AppliedRequest> appliedRequests,
+            long windowFloorTicks)
             throws CorruptTabletException {
         TabletPlaintext plaintext = TabletPlaintext.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
@@ -139,6 +143,7 @@ final class TabletContents {
                 .setNextKeyVersion(nextKeyVersion)
                 .addAllEntries(entries)
                 .addAllAppliedRequests(appliedRequests)
+                .setWindowFloorTick(windowFloorTicks)
                 .build();
         check(plaintext, tabletId);
         return new TabletContents(plaintext);
@@ -192,6 +197,11 @@ final class TabletContents {
         return plaintext.getAppliedRequestsList();
     }
 
+    /** Returns the window's floor: a request not in the window and stamped below it is refused. */
+    long windowFloorTicks() {
+        return plaintext.getWindowFloorTick();
+    }
+
     /** Returns whether every key's ring position lies in {@code [first, last]}. */
     boolean keysWithin(long first, long last) {
         for (Entry entry : plaintext.getEntriesList()) {
@@ -207,7 +217,7 @@ final class TabletContents {
      * below {@code position}, the right half ({@code rightTabletId}) gets the rest.
      *
      * <p>Both halves inherit {@code nextKeyVersion}, so versions keep growing in each. Both also
-     * inherit the whole idempotency window. That is safe: a window entry only ever makes an op with
+     * inherit the whole idempotency window and its floor. That is safe: a window entry only ever makes an op with
      * the same request id return the recorded outcome (same op) or be refused as a reused id
      * (different op). A retry of a recorded op goes to the half that owns its key, which has the
      * record and so does not apply it twice; in the other half the record can only match an op
@@ -227,8 +237,10 @@ final class TabletContents {
             (isLeft ? left : right).add(entry);
         }
         List<AppliedRequest> window = appliedRequests();
+        long floor = windowFloorTicks();
         return new TabletContents[] {
-            of(tabletId(), nextKeyVersion(), left, window), of(rightTabletId, nextKeyVersion(), right, window)
+            of(tabletId(), nextKeyVersion(), left, window, floor),
+            of(rightTabletId, nextKeyVersion(), right, window, floor)
         };
     }
 
@@ -237,20 +249,26 @@ final class TabletContents {
      * adjacent ranges).
      *
      * <p>The next key version is the larger of the two, so no version is reused. The window is the
-     * union of both, bounded to {@value #APPLIED_REQUESTS_MAX}: the two windows have no common
-     * clock, so records are taken alternately from the newest end of each (left first), skipping
-     * request ids already taken, until the bound; the result is oldest first. After a split, both
-     * halves hold the same window, and merging them gives it back unchanged.
+     * union of both: records are taken alternately from the newest end of each (left first),
+     * skipping request ids already taken; the result is oldest first, then bounded to {@link
+     * TabletWindow#BYTES_MAX} like any window. The floor is the larger of the two, raised past
+     * whatever the byte bound drops, so the window invariant holds for both halves' requests. After
+     * a split, both halves hold the same window, and merging them gives it back unchanged.
      */
     static TabletContents merge(TabletContents left, TabletContents right) {
         if (left.tabletId() == right.tabletId()) {
             throw new IllegalArgumentException("cannot merge tablet " + left.tabletId() + " with itself");
         }
+        TabletWindow.Bounded window = TabletWindow.bound(
+                mergeWindows(left.appliedRequests(), right.appliedRequests()),
+                Math.max(left.windowFloorTicks(), right.windowFloorTicks()),
+                0);
         return of(
                 left.tabletId(),
                 Math.max(left.nextKeyVersion(), right.nextKeyVersion()),
                 mergeEntries(left.entries(), right.entries()),
-                mergeWindows(left.appliedRequests(), right.appliedRequests()));
+                window.records(),
+                window.floorTicks());
     }
 
     private static List<Entry> mergeEntries(List<Entry> left, List<Entry> right) {
@@ -278,11 +296,11 @@ final class TabletContents {
         Set<ByteString> taken = new HashSet<>();
         int i = left.size() - 1;
         int j = right.size() - 1;
-        while ((i >= 0 || j >= 0) && newestFirst.size() < APPLIED_REQUESTS_MAX) {
+        while (i >= 0 || j >= 0) {
             if (i >= 0) {
                 take(left.get(i--), newestFirst, taken);
             }
-            if (j >= 0 && newestFirst.size() < APPLIED_REQUESTS_MAX) {
+            if (j >= 0) {
                 take(right.get(j--), newestFirst, taken);
             }
         }
@@ -413,9 +431,10 @@ final class TabletContents {
     }
 
     static void checkWindow(List<AppliedRequest> window, long next) throws CorruptTabletException {
-        if (window.size() > APPLIED_REQUESTS_MAX) {
+        long bytes = TabletWindow.bytes(window);
+        if (bytes > TabletWindow.BYTES_MAX) {
             throw new CorruptTabletException(
-                    "idempotency window holds " + window.size() + " requests, over " + APPLIED_REQUESTS_MAX);
+                    "idempotency window holds " + bytes + " bytes of requests, over " + TabletWindow.BYTES_MAX);
         }
         Set<ByteString> seen = new HashSet<>();
         for (int i = 0; i < window.size(); i++) {

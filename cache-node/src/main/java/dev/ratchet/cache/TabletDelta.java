@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The changes one committed version made to a tablet: the entries it wrote, the keys it deleted,
- * the requests it applied, and the next key version after it. A delta blob holds one (sealed as
+ * the requests it applied, the next key version after it, and the store tick it was applied at
+ * (against which the window's age bound is taken, {@link TabletWindow}). A delta blob holds one (sealed as
  * {@link TabletSeal.Kind#DELTA}); the tablet at a version is its base with every delta up to that
  * version applied in order ({@link #applyTo}).
  *
@@ -43,6 +44,17 @@ final class TabletDelta {
             List<Entry> puts,
             List<ByteString> deletes,
             List<AppliedRequest> applied) {
+        return of(tabletId, nextKeyVersion, puts, deletes, applied, 0);
+    }
+
+    /** As {@link #of(long, long, List, List, List)}, applied at store tick {@code nowTicks}. */
+    static TabletDelta of(
+            long tabletId,
+            long nextKeyVersion,
+            List<Entry> puts,
+            List<ByteString> deletes,
+            List<AppliedRequest> applied,
+            long nowTicks) {
         TabletDeltaPlaintext plaintext = TabletDeltaPlaintext.newBuilder()
                 .setFormatVersion(FORMAT_VERSION)
                 .setTabletId(tabletId)
@@ -50,6 +62,7 @@ final class TabletDelta {
                 .addAllDeletes(deletes)
                 .addAllAppliedRequests(applied)
                 .setNextKeyVersion(nextKeyVersion)
+                .setNowTick(nowTicks)
                 .build();
         try {
             check(plaintext, tabletId);
@@ -96,8 +109,9 @@ final class TabletDelta {
 
     /**
      * Returns {@code base} with this delta applied: the puts replace or add entries, the deletes
-     * remove them, the applied requests join the window (which keeps its newest {@value
-     * TabletContents#APPLIED_REQUESTS_MAX}), and the next key version moves up.
+     * remove them, the applied requests join the window (which then drops its oldest records by age
+     * and bytes and raises its floor past them, {@link TabletWindow#bound}), and the next key
+     * version moves up.
      *
      * @throws CorruptTabletException if the delta does not fit the base: another tablet, a next key
      *     version not above the base's, a put older than the base's next key version, a delete of
@@ -121,7 +135,9 @@ final class TabletDelta {
                         "put " + i + " has version " + puts.get(i).getVersion() + ", older than the base");
             }
         }
-        return TabletContents.checked(tabletId, next, mergedEntries(base.entries()), window(base));
+        TabletWindow.Bounded window = window(base);
+        return TabletContents.checked(
+                tabletId, next, mergedEntries(base.entries()), window.records(), window.floorTicks());
     }
 
     /**
@@ -134,11 +150,13 @@ final class TabletDelta {
      */
     TabletContents applyWritten(TabletContents base) {
         try {
+            TabletWindow.Bounded window = window(base);
             return TabletContents.unchecked(
                     plaintext.getTabletId(),
                     plaintext.getNextKeyVersion(),
                     mergedEntries(base.entries()),
-                    window(base));
+                    window.records(),
+                    window.floorTicks());
         } catch (CorruptTabletException e) {
             throw new IllegalStateException("a batch's delta deletes a key its base does not hold", e);
         }
@@ -181,20 +199,14 @@ final class TabletDelta {
         return merged;
     }
 
-    // Oldest first, the newest APPLIED_REQUESTS_MAX of the base's window and this delta's records.
-    private List<AppliedRequest> window(TabletContents base) {
+    // The base's window and this delta's records, oldest first, bounded at this delta's tick.
+    private TabletWindow.Bounded window(TabletContents base) {
         List<AppliedRequest> old = base.appliedRequests();
         List<AppliedRequest> recorded = plaintext.getAppliedRequestsList();
-        int total = old.size() + recorded.size();
-        int first = Math.max(0, total - TabletContents.APPLIED_REQUESTS_MAX);
-        List<AppliedRequest> window = new ArrayList<>(total - first);
-        if (first < old.size()) {
-            window.addAll(old.subList(first, old.size()));
-            window.addAll(recorded);
-        } else {
-            window.addAll(recorded.subList(first - old.size(), recorded.size()));
-        }
-        return window;
+        List<AppliedRequest> window = new ArrayList<>(old.size() + recorded.size());
+        window.addAll(old);
+        window.addAll(recorded);
+        return TabletWindow.bound(window, base.windowFloorTicks(), plaintext.getNowTick());
     }
 
     private static void check(TabletDeltaPlaintext plaintext, long expectedTabletId) throws CorruptTabletException {

@@ -26,6 +26,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -48,6 +49,7 @@ final class TabletDirectory {
     private final TabletStoreClient client;
     private final Proposals proposals;
     private final String nodeId;
+    private final AtomicLong clockTicks = new AtomicLong();
 
     /**
      * Test hook, off by default: the commands whose answer is dropped after the store applied
@@ -135,10 +137,26 @@ final class TabletDirectory {
     }
 
     ClusterView cluster() {
-        return query(Query.newBuilder()
+        ClusterView view = query(Query.newBuilder()
                         .setCluster(ClusterQuery.getDefaultInstance())
                         .build())
                 .getCluster();
+        observeClock(view.getClockTicks());
+        return view;
+    }
+
+    /**
+     * Returns the newest tablet-store logical clock this node has seen (ClusterView.clock_ticks),
+     * from its heartbeats' answers (every 2 s) and cluster queries; 0 before the first. Lags the
+     * store's by at most about a heartbeat interval while the store answers.
+     */
+    long clockTicks() {
+        return clockTicks.get();
+    }
+
+    /** Moves this node's copy of the store clock to {@code ticks} if that is newer. */
+    void observeClock(long ticks) {
+        clockTicks.accumulateAndGet(ticks, Math::max);
     }
 
     SignedWriterSet authorizedWriters() {

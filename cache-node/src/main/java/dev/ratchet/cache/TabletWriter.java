@@ -219,7 +219,7 @@ final class TabletWriter {
                 throw e;
             }
             TabletBatch.Applied applied =
-                    TabletBatch.apply(base, ops.stream().map(PendingWrite::op).toList());
+                    TabletBatch.apply(base, ops.stream().map(PendingWrite::op).toList(), directory.clockTicks());
             if (!applied.changed()) {
                 if (!queried) {
                     tablet = query(tabletId);
@@ -403,14 +403,24 @@ final class TabletWriter {
     private static void answer(List<PendingWrite> ops, List<OpOutcome> outcomes) {
         for (int i = 0; i < ops.size(); i++) {
             OpOutcome outcome = outcomes.get(i);
-            if (outcome.requestIdReused()) {
-                ops.get(i)
-                        .answer()
-                        .completeExceptionally(new KvException(
-                                KvError.REQUEST_ID_REUSED,
-                                "the request id was already used for a different operation"));
-            } else {
-                ops.get(i).answer().complete(outcome);
+            switch (outcome.refusal()) {
+                case REQUEST_ID_REUSED ->
+                    ops.get(i)
+                            .answer()
+                            .completeExceptionally(new KvException(
+                                    KvError.REQUEST_ID_REUSED,
+                                    "the request id was already used for a different operation"));
+                case REQUEST_TOO_OLD ->
+                    ops.get(i)
+                            .answer()
+                            .completeExceptionally(new KvException(
+                                    KvError.REQUEST_TOO_OLD,
+                                    "the request id is not in its tablet's idempotency window, and the request was issued"
+                                            + " at store tick "
+                                            + ops.get(i).op().issuedAtTicks()
+                                            + ", before what the window still covers; an earlier attempt may have"
+                                            + " been applied and forgotten, so this one is not applied"));
+                case NONE -> ops.get(i).answer().complete(outcome);
             }
         }
     }

@@ -13,14 +13,18 @@ import org.junit.jupiter.api.Test;
 class OpOutcomeTest {
     @Test
     void factories_fillTheFieldsTheServiceReads() {
-        assertEquals(new OpOutcome(true, 5, false, false, ByteString.EMPTY, false), OpOutcome.written(5));
-        assertEquals(new OpOutcome(true, 5, true, false, ByteString.EMPTY, false), OpOutcome.deleted(5));
-        assertEquals(new OpOutcome(true, 0, false, false, ByteString.EMPTY, false), OpOutcome.deletedAbsent());
         assertEquals(
-                new OpOutcome(false, 3, false, true, bytes("v"), false),
+                new OpOutcome(true, 5, false, false, ByteString.EMPTY, OpOutcome.Refusal.NONE), OpOutcome.written(5));
+        assertEquals(
+                new OpOutcome(true, 5, true, false, ByteString.EMPTY, OpOutcome.Refusal.NONE), OpOutcome.deleted(5));
+        assertEquals(
+                new OpOutcome(true, 0, false, false, ByteString.EMPTY, OpOutcome.Refusal.NONE),
+                OpOutcome.deletedAbsent());
+        assertEquals(
+                new OpOutcome(false, 3, false, true, bytes("v"), OpOutcome.Refusal.NONE),
                 OpOutcome.compareFailed(Optional.of(new StoredValue(bytes("v"), 3))));
         assertEquals(
-                new OpOutcome(false, 0, false, false, ByteString.EMPTY, false),
+                new OpOutcome(false, 0, false, false, ByteString.EMPTY, OpOutcome.Refusal.NONE),
                 OpOutcome.compareFailed(Optional.empty()));
         OpOutcome reused = OpOutcome.requestIdReusedOutcome();
         assertTrue(reused.requestIdReused());
@@ -32,9 +36,13 @@ class OpOutcomeTest {
         assertThrows(IllegalArgumentException.class, () -> OpOutcome.written(0));
         assertThrows(IllegalArgumentException.class, () -> OpOutcome.deleted(0));
         assertThrows(
-                IllegalArgumentException.class, () -> new OpOutcome(true, 1, false, false, ByteString.EMPTY, true));
-        assertThrows(IllegalArgumentException.class, () -> new OpOutcome(false, 1, false, false, bytes("v"), false));
-        assertThrows(NullPointerException.class, () -> new OpOutcome(false, 1, false, false, null, false));
+                IllegalArgumentException.class,
+                () -> new OpOutcome(true, 1, false, false, ByteString.EMPTY, OpOutcome.Refusal.REQUEST_ID_REUSED));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new OpOutcome(false, 1, false, false, bytes("v"), OpOutcome.Refusal.NONE));
+        assertThrows(
+                NullPointerException.class, () -> new OpOutcome(false, 1, false, false, null, OpOutcome.Refusal.NONE));
     }
 
     @Test

@@ -20,8 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Random batches of puts, deletes, compare-and-sets and retries against a plain map model; every
  * outcome and the final state must agree, every version must be fresh, and the chain of deltas
- * (serialized, parsed, applied in order) must give exactly the same tablet. Seeded, so a failure
- * names its seed.
+ * (serialized, parsed, applied in order) must give exactly the same tablet. Batch {@code b} is
+ * written at store tick {@code b}, so the window's age bound drops records and raises its floor,
+ * and late retries meet REQUEST_TOO_OLD. Seeded, so a failure names its seed.
  */
 class RandomOpSequenceTest {
     private static final long TABLET = 11;
@@ -33,12 +34,22 @@ class RandomOpSequenceTest {
         // Insertion order, bounded like the tablet's window: the oldest record is forgotten first.
         final LinkedHashMap<ByteString, KvOp> opsById = new LinkedHashMap<>();
         final Map<ByteString, OpOutcome> outcomesById = new HashMap<>();
+        final Map<ByteString, Long> ticksById = new HashMap<>();
         long nextVersion = 1;
+        long floor;
+        long now;
+        // Whether the current batch wrote: only a written version applies the window's bounds.
+        boolean wrote;
 
         OpOutcome apply(KvOp op) {
             KvOp earlier = opsById.get(op.requestId());
             if (earlier != null) {
-                return earlier.equals(op) ? outcomesById.get(op.requestId()) : OpOutcome.requestIdReusedOutcome();
+                return earlier.sha256().equals(op.sha256())
+                        ? outcomesById.get(op.requestId())
+                        : OpOutcome.requestIdReusedOutcome();
+            }
+            if (op.issuedAtTicks() < floor) {
+                return OpOutcome.requestTooOldOutcome();
             }
             StoredValue current = entries.get(op.key());
             switch (op.kind()) {
@@ -67,12 +78,28 @@ class RandomOpSequenceTest {
         private OpOutcome remember(KvOp op, OpOutcome outcome) {
             opsById.put(op.requestId(), op);
             outcomesById.put(op.requestId(), outcome);
-            if (opsById.size() > TabletContents.APPLIED_REQUESTS_MAX) {
+            ticksById.put(op.requestId(), Math.max(now, op.issuedAtTicks()));
+            wrote = true;
+            return outcome;
+        }
+
+        /** Drops records from the oldest end while the oldest is over the age bound. */
+        void endBatch() {
+            if (!wrote) {
+                return;
+            }
+            wrote = false;
+            while (!opsById.isEmpty()) {
                 ByteString oldest = opsById.keySet().iterator().next();
+                long tick = ticksById.get(oldest);
+                if (now <= TabletWindow.AGE_TICKS_MAX || tick >= now - TabletWindow.AGE_TICKS_MAX) {
+                    return;
+                }
+                floor = Math.max(floor, tick + 1);
                 opsById.remove(oldest);
                 outcomesById.remove(oldest);
+                ticksById.remove(oldest);
             }
-            return outcome;
         }
     }
 
@@ -87,25 +114,31 @@ class RandomOpSequenceTest {
         TabletContents readBack = tablet;
         List<KvOp> history = new ArrayList<>();
         int nextId = 0;
+        int tooOld = 0;
         for (int batch = 0; batch < 150; batch++) {
             List<KvOp> ops = new ArrayList<>();
             int size = 1 + random.nextInt(20);
             for (int i = 0; i < size; i++) {
+                long now = batch;
                 KvOp op = (!history.isEmpty() && random.nextInt(8) == 0)
                         ? retryOrReuse(random, history)
-                        : randomOp(random, TabletBatchTest.id(nextId++), model);
+                        : randomOp(random, TabletBatchTest.id(nextId++), model)
+                                .issuedAt(Math.max(0, now - random.nextInt(4)));
                 ops.add(op);
                 history.add(op);
             }
             long versionBefore = tablet.nextKeyVersion();
             TabletContents previous = tablet;
-            Applied applied = TabletBatch.apply(tablet, ops);
+            Applied applied = TabletBatch.apply(tablet, ops, batch);
+            model.now = batch;
             for (int i = 0; i < ops.size(); i++) {
-                assertEquals(
-                        model.apply(ops.get(i)),
-                        applied.outcomes().get(i),
-                        "seed " + seed + " batch " + batch + " op " + i);
+                OpOutcome expected = model.apply(ops.get(i));
+                assertEquals(expected, applied.outcomes().get(i), "seed " + seed + " batch " + batch + " op " + i);
+                if (expected.refusal() == OpOutcome.Refusal.REQUEST_TOO_OLD) {
+                    tooOld++;
+                }
             }
+            model.endBatch();
             assertEquals(applied.changed(), applied.next().nextKeyVersion() != versionBefore, "seed " + seed);
             tablet = applied.next();
             if (applied.changed()) {
@@ -116,9 +149,13 @@ class RandomOpSequenceTest {
             }
             assertEquals(tablet, readBack, "seed " + seed + " batch " + batch + ": base + deltas");
             assertSameState(model, tablet, seed);
+            assertEquals(model.floor, tablet.windowFloorTicks(), "seed " + seed + " batch " + batch + ": floor");
+            assertEquals(model.opsById.size(), tablet.appliedRequests().size(), "seed " + seed + ": window");
             byte[] bytes = tablet.serialize();
             assertArrayEquals(bytes, TabletContents.parse(bytes, TABLET).serialize());
         }
+        assertTrue(model.floor > 0, "seed " + seed + ": the age bound dropped records");
+        assertTrue(tooOld > 0, "seed " + seed + ": some late retry met the floor");
     }
 
     private static void assertSameState(Model model, TabletContents tablet, long seed) {

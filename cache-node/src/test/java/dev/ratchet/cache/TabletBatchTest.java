@@ -117,7 +117,8 @@ class TabletBatchTest {
         Applied right = TabletBatch.apply(
                 tablet, List.of(KvOp.compareAndSet(id(3), bytes("k"), Expectation.version(1), bytes("b"))));
 
-        assertEquals(List.of(new OpOutcome(false, 1, false, true, bytes("a"), false)), wrong.outcomes());
+        assertEquals(
+                List.of(new OpOutcome(false, 1, false, true, bytes("a"), OpOutcome.Refusal.NONE)), wrong.outcomes());
         assertFalse(wrong.changed());
         assertSame(tablet, wrong.next());
         assertEquals(List.of(OpOutcome.written(2)), right.outcomes());
@@ -171,7 +172,8 @@ class TabletBatchTest {
         Applied absent = TabletBatch.apply(
                 tablet, List.of(KvOp.compareAndSet(id(3), bytes("other"), Expectation.absent(), bytes("b"))));
 
-        assertEquals(List.of(new OpOutcome(false, 1, false, true, bytes("a"), false)), present.outcomes());
+        assertEquals(
+                List.of(new OpOutcome(false, 1, false, true, bytes("a"), OpOutcome.Refusal.NONE)), present.outcomes());
         assertEquals(List.of(OpOutcome.written(2)), absent.outcomes());
         assertEquals(Optional.of(new StoredValue(bytes("b"), 2)), absent.next().get(bytes("other")));
     }
@@ -188,7 +190,7 @@ class TabletBatchTest {
         assertEquals(OpOutcome.written(1), applied.outcomes().get(0));
         assertEquals(OpOutcome.written(2), applied.outcomes().get(1));
         assertEquals(
-                new OpOutcome(false, 2, false, true, bytes("b"), false),
+                new OpOutcome(false, 2, false, true, bytes("b"), OpOutcome.Refusal.NONE),
                 applied.outcomes().get(2));
         assertEquals(Optional.of(new StoredValue(bytes("b"), 2)), applied.next().get(bytes("k")));
     }
@@ -206,7 +208,7 @@ class TabletBatchTest {
 
         assertEquals(OpOutcome.deleted(1), applied.outcomes().get(0));
         assertEquals(
-                new OpOutcome(false, 0, false, false, ByteString.EMPTY, false),
+                new OpOutcome(false, 0, false, false, ByteString.EMPTY, OpOutcome.Refusal.NONE),
                 applied.outcomes().get(1));
         // The delete consumed version 2 and the failed compare-and-set nothing.
         assertEquals(OpOutcome.written(3), applied.outcomes().get(2));
@@ -315,44 +317,114 @@ class TabletBatchTest {
     }
 
     @Test
-    void window_evictsOldestFirst_atItsBound() {
-        int max = TabletContents.APPLIED_REQUESTS_MAX;
-        List<KvOp> ops = new ArrayList<>();
-        for (int i = 0; i < max + 3; i++) {
-            ops.add(KvOp.put(id(i), bytes("k" + i), bytes("v")));
-        }
+    void window_dropsRecordsOverTheAgeBound_andRaisesTheFloorPastThem() {
+        KvOp early = KvOp.put(id(1), bytes("a"), bytes("1")).issuedAt(10);
+        KvOp later = KvOp.put(id(2), bytes("b"), bytes("2")).issuedAt(40);
+        TabletContents tablet = TabletBatch.apply(TabletContents.empty(TABLET), List.of(early), 10)
+                .next();
+        tablet = TabletBatch.apply(tablet, List.of(later), 40).next();
+        assertEquals(0, tablet.windowFloorTicks());
 
-        TabletContents tablet =
-                TabletBatch.apply(TabletContents.empty(TABLET), ops).next();
+        // Written at tick 71: the record of tick 10 is 61 ticks old, over the bound of 60.
+        tablet = TabletBatch.apply(
+                        tablet, List.of(KvOp.put(id(3), bytes("c"), bytes("3")).issuedAt(70)), 71)
+                .next();
 
-        List<AppliedRequest> window = tablet.appliedRequests();
-        assertEquals(max, window.size());
-        for (int i = 0; i < max; i++) {
-            assertEquals(id(i + 3), window.get(i).getRequestId());
-        }
-        // The evicted ids apply again (the documented cost of a bounded window)...
-        Applied evicted = TabletBatch.apply(tablet, List.of(ops.get(0)));
-        assertEquals(List.of(OpOutcome.written(max + 4)), evicted.outcomes());
-        // ...while the oldest one still remembered replays.
-        Applied kept = TabletBatch.apply(tablet, List.of(ops.get(3)));
-        assertEquals(List.of(OpOutcome.written(4)), kept.outcomes());
-        assertFalse(kept.changed());
+        assertEquals(List.of(id(2), id(3)), ids(tablet));
+        assertEquals(11, tablet.windowFloorTicks());
+        // The forgotten request is refused, not applied again; nothing changes.
+        Applied retried = TabletBatch.apply(tablet, List.of(early), 72);
+        assertEquals(List.of(OpOutcome.requestTooOldOutcome()), retried.outcomes());
+        assertFalse(retried.changed());
+        // One still remembered replays; a request stamped at the floor was never applied, so it applies.
+        assertEquals(
+                List.of(OpOutcome.written(2)),
+                TabletBatch.apply(tablet, List.of(later), 72).outcomes());
+        Applied fresh = TabletBatch.apply(
+                tablet, List.of(KvOp.put(id(4), bytes("d"), bytes("4")).issuedAt(11)), 72);
+        assertEquals(List.of(OpOutcome.written(4)), fresh.outcomes());
     }
 
     @Test
-    void window_evictsAcrossBatches_inApplyOrder() {
-        int max = TabletContents.APPLIED_REQUESTS_MAX;
+    void window_aRecordAtExactlyTheAgeBound_stays() {
+        TabletContents tablet = TabletBatch.apply(
+                        TabletContents.empty(TABLET), List.of(KvOp.put(id(1), bytes("a"), bytes("1"))), 10)
+                .next();
+        tablet = TabletBatch.apply(
+                        tablet, List.of(KvOp.put(id(2), bytes("b"), bytes("2")).issuedAt(70)), 70)
+                .next();
+        assertEquals(List.of(id(1), id(2)), ids(tablet));
+        assertEquals(0, tablet.windowFloorTicks());
+    }
+
+    @Test
+    void window_recordTick_isTheLargerOfTheWritersClockAndTheStamp() {
+        TabletContents ahead = TabletBatch.apply(
+                        TabletContents.empty(TABLET),
+                        List.of(KvOp.put(id(1), bytes("a"), bytes("1")).issuedAt(50)),
+                        45)
+                .next();
+        TabletContents behind = TabletBatch.apply(
+                        TabletContents.empty(TABLET),
+                        List.of(KvOp.put(id(1), bytes("a"), bytes("1")).issuedAt(3)),
+                        45)
+                .next();
+        assertEquals(50, ahead.appliedRequests().get(0).getTick());
+        assertEquals(45, behind.appliedRequests().get(0).getTick());
+    }
+
+    @Test
+    void window_dropsItsOldestRecordsOverTheByteBound_andRaisesTheFloor() {
         TabletContents tablet = TabletContents.empty(TABLET);
-        for (int i = 0; i < max; i++) {
-            tablet = applyAll(tablet, KvOp.put(id(i), bytes("k"), bytes("v" + i)));
+        int id = 0;
+        while (TabletWindow.bytes(tablet.appliedRequests()) + 10_000 < TabletWindow.BYTES_MAX
+                || tablet.windowFloorTicks() == 0) {
+            List<KvOp> ops = new ArrayList<>();
+            for (int i = 0; i < 256; i++, id++) {
+                ops.add(KvOp.put(id(id), bytes("k" + (id % 7)), bytes("v")).issuedAt(5));
+            }
+            tablet = TabletBatch.apply(tablet, ops, 5).next();
         }
-        tablet = applyAll(tablet, KvOp.delete(id(max), bytes("k")), KvOp.put(id(max + 1), bytes("j"), bytes("x")));
 
         List<AppliedRequest> window = tablet.appliedRequests();
-        assertEquals(max, window.size());
-        assertEquals(id(2), window.get(0).getRequestId());
-        assertEquals(id(max), window.get(max - 2).getRequestId());
-        assertEquals(id(max + 1), window.get(max - 1).getRequestId());
+        assertTrue(TabletWindow.bytes(window) <= TabletWindow.BYTES_MAX);
+        // The newest records are kept, in order, and one more would not have fitted.
+        int first = id - window.size();
+        for (int i = 0; i < window.size(); i++) {
+            assertEquals(id(first + i), window.get(i).getRequestId());
+        }
+        AppliedRequest dropped = TabletBatch.apply(
+                        TabletContents.empty(TABLET), List.of(KvOp.put(id(first - 1), bytes("x"), bytes("v"))), 5)
+                .next()
+                .appliedRequests()
+                .get(0);
+        assertTrue(TabletWindow.bytes(window) + TabletWindow.recordBytes(dropped) > TabletWindow.BYTES_MAX);
+        assertEquals(6, tablet.windowFloorTicks());
+        // A dropped request's retry is refused; a kept one's replays.
+        KvOp forgotten = KvOp.put(id(0), bytes("k0"), bytes("v")).issuedAt(5);
+        assertEquals(
+                List.of(OpOutcome.requestTooOldOutcome()),
+                TabletBatch.apply(tablet, List.of(forgotten), 5).outcomes());
+        KvOp kept =
+                KvOp.put(id(id - 1), bytes("k" + ((id - 1) % 7)), bytes("v")).issuedAt(5);
+        assertFalse(TabletBatch.apply(tablet, List.of(kept), 5).changed());
+    }
+
+    @Test
+    void window_aRequestIdReusedForAnotherOp_isRefusedEvenBelowTheFloor() {
+        TabletContents tablet = TabletBatch.apply(
+                        TabletContents.empty(TABLET), List.of(KvOp.put(id(1), bytes("a"), bytes("1"))), 100)
+                .next();
+        KvOp other = KvOp.put(id(1), bytes("a"), bytes("other"));
+        assertEquals(
+                List.of(OpOutcome.requestIdReusedOutcome()),
+                TabletBatch.apply(tablet, List.of(other), 100).outcomes());
+    }
+
+    private static List<ByteString> ids(TabletContents tablet) {
+        return tablet.appliedRequests().stream()
+                .map(AppliedRequest::getRequestId)
+                .toList();
     }
 
     @Test

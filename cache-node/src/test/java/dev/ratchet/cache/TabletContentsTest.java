@@ -248,7 +248,7 @@ class TabletContentsTest {
                 .setFormatVersion(TabletContents.FORMAT_VERSION)
                 .setTabletId(TABLET)
                 .setNextKeyVersion(2);
-        for (int i = 0; i <= TabletContents.APPLIED_REQUESTS_MAX; i++) {
+        for (int i = 0; TabletWindow.bytes(builder.getAppliedRequestsList()) <= TabletWindow.BYTES_MAX; i++) {
             builder.addAppliedRequests(AppliedRequest.newBuilder()
                     .setRequestId(id(i))
                     .setOpSha256(ByteString.copyFrom(new byte[32]))

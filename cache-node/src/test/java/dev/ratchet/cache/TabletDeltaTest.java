@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.ratchet.cache.TabletBatch.Applied;
+import dev.ratchet.cache.proto.AppliedRequest;
 import dev.ratchet.cache.proto.Entry;
 import dev.ratchet.cache.proto.TabletDeltaPlaintext;
 import dev.ratchet.tablet.proto.TabletBlob;
@@ -86,26 +87,29 @@ class TabletDeltaTest {
     }
 
     @Test
-    void theWindowKeepsItsNewestRecordsAcrossDeltas() throws Exception {
+    void readersDropTheSameRecordsAsTheWriter_atEachDeltasTick() throws Exception {
         TabletContents tablet = TabletContents.empty(TABLET);
         int id = 0;
-        while (id < TabletContents.APPLIED_REQUESTS_MAX + 100) {
+        for (long tick = 1; tick <= 200; tick += 7) {
             List<KvOp> ops = new ArrayList<>();
             for (int i = 0; i < 50; i++, id++) {
-                ops.add(KvOp.put(id(id), bytes("k" + (id % 5)), bytes("v")));
+                ops.add(KvOp.put(id(id), bytes("k" + (id % 5)), bytes("v")).issuedAt(tick));
             }
-            Applied applied = TabletBatch.apply(tablet, ops);
-            assertEquals(
-                    applied.next(),
-                    TabletDelta.parse(applied.delta().serialize(), TABLET).applyTo(tablet));
+            Applied applied = TabletBatch.apply(tablet, ops, tick);
+            TabletDelta parsed = TabletDelta.parse(applied.delta().serialize(), TABLET);
+            assertEquals(applied.next(), parsed.applyTo(tablet));
             tablet = applied.next();
+            for (AppliedRequest record : tablet.appliedRequests()) {
+                assertTrue(record.getTick() >= tick - TabletWindow.AGE_TICKS_MAX, "no record over the age bound");
+            }
         }
-        assertEquals(
-                TabletContents.APPLIED_REQUESTS_MAX, tablet.appliedRequests().size());
+        // The last batch was at tick 197: records of ticks below 137 are gone (134 the newest of them), the floor just
+        // past.
+        assertEquals(135, tablet.windowFloorTicks());
         assertEquals(
                 id(id - 1),
                 tablet.appliedRequests()
-                        .get(TabletContents.APPLIED_REQUESTS_MAX - 1)
+                        .get(tablet.appliedRequests().size() - 1)
                         .getRequestId());
     }
 

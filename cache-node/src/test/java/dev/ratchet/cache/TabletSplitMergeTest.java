@@ -156,33 +156,75 @@ class TabletSplitMergeTest {
     }
 
     @Test
-    void merge_boundsTheWindow_takingTheNewestOfEachAlternately() {
-        int max = TabletContents.APPLIED_REQUESTS_MAX;
-        TabletContents left = window(LEFT, 0, max);
-        TabletContents right = window(RIGHT, 10_000, max);
+    void merge_boundsTheWindowByBytes_takingTheNewestOfEachAlternately_andRaisesTheFloor() {
+        int half = recordsFilling(TabletWindow.BYTES_MAX) * 3 / 4;
+        TabletContents left = window(LEFT, 0, half);
+        TabletContents right = window(RIGHT, 100_000, half);
 
-        List<AppliedRequest> merged = TabletContents.merge(left, right).appliedRequests();
+        TabletContents merged = TabletContents.merge(left, right);
+        List<AppliedRequest> records = merged.appliedRequests();
 
-        assertEquals(max, merged.size());
+        assertTrue(TabletWindow.bytes(records) <= TabletWindow.BYTES_MAX);
+        assertTrue(records.size() < 2 * half, "the union did not fit");
         Set<ByteString> ids = new HashSet<>();
-        for (AppliedRequest record : merged) {
+        for (AppliedRequest record : records) {
             ids.add(record.getRequestId());
         }
-        assertEquals(max, ids.size());
-        // The newest half of each side survives, oldest first; at each rank the left record counts
-        // as the newer one.
-        assertEquals(id(max - 1), merged.get(max - 1).getRequestId());
-        assertEquals(id(10_000 + max - 1), merged.get(max - 2).getRequestId());
-        assertEquals(id(max / 2), merged.get(1).getRequestId());
-        assertEquals(id(10_000 + max / 2), merged.get(0).getRequestId());
+        assertEquals(records.size(), ids.size());
+        // The newest of each side survive, oldest first; at each rank the left record counts as the newer one.
+        assertEquals(id(half - 1), records.get(records.size() - 1).getRequestId());
+        assertEquals(id(100_000 + half - 1), records.get(records.size() - 2).getRequestId());
+        // Both windows were written at tick 3: what the bound dropped raises the floor past it.
+        assertEquals(4, merged.windowFloorTicks());
+    }
+
+    @Test
+    void merge_takesTheHigherFloor() {
+        TabletContents left = withFloor(LEFT, 10);
+        TabletContents right = withFloor(RIGHT, 20);
+        assertEquals(11, left.windowFloorTicks());
+        assertEquals(21, right.windowFloorTicks());
+        assertEquals(21, TabletContents.merge(left, right).windowFloorTicks());
+        assertEquals(21, TabletContents.merge(right, left).windowFloorTicks());
+    }
+
+    @Test
+    void split_halvesInheritTheFloor() {
+        TabletContents tablet = withFloor(LEFT, 5);
+        TabletContents[] halves = tablet.splitAt(Long.MIN_VALUE, RIGHT);
+        assertTrue(tablet.windowFloorTicks() > 0);
+        assertEquals(tablet.windowFloorTicks(), halves[0].windowFloorTicks());
+        assertEquals(tablet.windowFloorTicks(), halves[1].windowFloorTicks());
+    }
+
+    /** A tablet whose window dropped a record of tick {@code offset}: its floor is {@code offset + 1}. */
+    private static TabletContents withFloor(long tabletId, long offset) {
+        TabletContents tablet = TabletBatch.apply(
+                        TabletContents.empty(tabletId),
+                        List.of(KvOp.put(id((int) offset), bytes("f" + tabletId), bytes("old"))),
+                        offset)
+                .next();
+        long now = offset + TabletWindow.AGE_TICKS_MAX + 1;
+        return TabletBatch.apply(
+                        tablet,
+                        List.of(KvOp.put(id((int) offset + 1), bytes("g" + tabletId), bytes("new"))
+                                .issuedAt(now)),
+                        now)
+                .next();
+    }
+
+    private static int recordsFilling(long bytes) {
+        AppliedRequest sample = window(LEFT, 0, 1).appliedRequests().get(0);
+        return (int) (bytes / TabletWindow.recordBytes(sample));
     }
 
     private static TabletContents window(long tabletId, int firstId, int count) {
         List<KvOp> ops = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ops.add(KvOp.put(id(firstId + i), bytes("t" + tabletId), bytes("v" + i)));
+            ops.add(KvOp.put(id(firstId + i), bytes("t" + tabletId), bytes("v" + i))
+                    .issuedAt(3));
         }
-        return TabletBatch.apply(TabletContents.empty(tabletId), ops).next();
+        return TabletBatch.apply(TabletContents.empty(tabletId), ops, 3).next();
     }
 
     @Test

@@ -56,11 +56,13 @@ final class CacheNode implements AutoCloseable {
     }
 
     /**
-     * Opens (lazily) a channel to the cache node at {@code endpoint}.
+     * Opens (lazily) a channel to the cache node at {@code endpoint}; every answer on it moves
+     * {@code storeClock}.
      *
      * @throws SSLException if the TLS context cannot be built
      */
-    static CacheNode open(String endpoint, NodeIdentity self, AttestationVerifier verifier, Clock clock)
+    static CacheNode open(
+            String endpoint, NodeIdentity self, AttestationVerifier verifier, Clock clock, StoreClock storeClock)
             throws SSLException {
         Endpoint address = Endpoint.parse(endpoint);
         AttestedTrustManager trustManager = AttestedTrustManager.builder(verifier)
@@ -77,6 +79,7 @@ final class CacheNode implements AutoCloseable {
                 .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
                 // Retries are the client's own (same request id, failover); gRPC's would hide them.
                 .disableRetry()
+                .intercept(storeClock.interceptor())
                 .build();
         return new CacheNode(endpoint, channel);
     }

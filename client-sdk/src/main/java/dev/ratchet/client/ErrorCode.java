@@ -4,8 +4,8 @@ package dev.ratchet.client;
  * The closed set of reasons a {@link RatchetClient} operation fails, each saying whether to retry
  * and whether a write's outcome is unknown.
  *
- * <p>The first eleven mirror kv.proto's {@code KvError}, by the same name; the rest arise in the
- * client. A code is only added when a caller can react to it differently from every other code.
+ * <p>The codes up to {@link #REQUEST_TOO_OLD} mirror kv.proto's {@code KvError}, by the same
+ * name; the rest arise in the client. A code is only added when a caller can react to it differently from every other code.
  * Business outcomes (a missing key, a failed comparison) are results, never codes.
  */
 public enum ErrorCode {
@@ -42,6 +42,14 @@ public enum ErrorCode {
      * new server cannot take it, or a rebuild of it is running). Nothing changed; not retried.
      */
     REBUILD_REFUSED(false, false),
+    /**
+     * The write's retry came later than its tablet's idempotency window reaches (about 120 s of
+     * store time, less on a tablet written very fast), and nothing was applied by any attempt: the
+     * client renews the stamp and tries again when the store clock moved, and reports this code
+     * only when it did not. When an earlier attempt may have landed, the client reports {@link
+     * #OUTCOME_UNKNOWN} instead, because the cluster can no longer tell. Not retried.
+     */
+    REQUEST_TOO_OLD(false, false),
     /**
      * No cache node answered: a connection or handshake failed before the request was sent, or a
      * read lost its connection. Retryable; nothing was applied (a write that may have been sent is

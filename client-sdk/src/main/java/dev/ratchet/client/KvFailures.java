@@ -39,7 +39,8 @@ final class KvFailures {
             Map.entry(KvError.WRONG_ROLE, ErrorCode.WRONG_ROLE),
             Map.entry(KvError.UNREADABLE, ErrorCode.UNREADABLE),
             Map.entry(KvError.REQUEST_ID_REUSED, ErrorCode.REQUEST_ID_REUSED),
-            Map.entry(KvError.REBUILD_REFUSED, ErrorCode.REBUILD_REFUSED));
+            Map.entry(KvError.REBUILD_REFUSED, ErrorCode.REBUILD_REFUSED),
+            Map.entry(KvError.REQUEST_TOO_OLD, ErrorCode.REQUEST_TOO_OLD));
 
     private KvFailures() {}
 

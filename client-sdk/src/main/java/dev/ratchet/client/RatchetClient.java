@@ -67,7 +67,11 @@ import org.slf4j.LoggerFactory;
  * exponentially with jitter between them, and only on {@link ErrorCode#retryable() retryable}
  * codes. Every attempt of a write carries the same 16-byte request id from a {@link SecureRandom},
  * so the cluster applies it at most once. A write that may have been applied but was not confirmed
- * fails with {@link ErrorCode#OUTCOME_UNKNOWN}; read the key to learn what happened.
+ * fails with {@link ErrorCode#OUTCOME_UNKNOWN}; read the key to learn what happened. The cluster
+ * remembers request ids for about 120 s of its logical clock (kv.proto, "Exactly once, and for how
+ * long"); the default retry budget, {@value #DEFAULT_MAX_ATTEMPTS} attempts of at most {@link
+ * #DEFAULT_REQUEST_TIMEOUT} with backoffs of at most {@link #DEFAULT_MAX_BACKOFF}, ends well
+ * inside that. A retry that comes later is refused rather than applied twice.
  *
  * <p><b>Routing.</b> A key goes to the cache node that rendezvous hashing picks for its tablet (from
  * the topology, fetched lazily and refreshed), so a tablet's writes from all clients batch on one
@@ -116,9 +120,11 @@ public final class RatchetClient implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final SecureRandom requestIds = new SecureRandom();
+    private final StoreClock storeClock;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private RatchetClient(Builder builder, List<CacheNode> nodes, ScheduledExecutorService scheduler) {
+    private RatchetClient(
+            Builder builder, List<CacheNode> nodes, ScheduledExecutorService scheduler, StoreClock storeClock) {
         this.nodes = List.copyOf(nodes);
         this.configuredOrder = IntStream.range(0, nodes.size()).boxed().toList();
         this.router = new Router(List.copyOf(builder.endpoints), builder.topologyRefresh);
@@ -127,6 +133,7 @@ public final class RatchetClient implements AutoCloseable {
         this.requestTimeout = builder.requestTimeout;
         this.clock = builder.clock;
         this.scheduler = scheduler;
+        this.storeClock = storeClock;
     }
 
     /** Returns a builder; endpoints and trust are required, everything else has a default. */
@@ -154,7 +161,7 @@ public final class RatchetClient implements AutoCloseable {
         return run(
                 key,
                 KvFailures.CallKind.READ,
-                node -> node.<GetResponse, Optional<VersionedValue>>call(
+                (node, issuedAtTicks) -> node.<GetResponse, Optional<VersionedValue>>call(
                         requestTimeout, (stub, observer) -> stub.get(request, observer), RatchetClient::checkGet));
     }
 
@@ -182,9 +189,13 @@ public final class RatchetClient implements AutoCloseable {
         return run(
                 key,
                 KvFailures.CallKind.WRITE,
-                node -> node.<PutResponse, Long>call(
+                (node, issuedAtTicks) -> node.<PutResponse, Long>call(
                         requestTimeout,
-                        (stub, observer) -> stub.put(request, observer),
+                        (stub, observer) -> stub.put(
+                                request.toBuilder()
+                                        .setIssuedAtTick(issuedAtTicks)
+                                        .build(),
+                                observer),
                         reply -> checkVersion(reply.getVersion(), "put")));
     }
 
@@ -219,9 +230,10 @@ public final class RatchetClient implements AutoCloseable {
         return run(
                 key,
                 KvFailures.CallKind.WRITE,
-                node -> node.<CompareAndSetResponse, CasResult>call(
+                (node, issuedAtTicks) -> node.<CompareAndSetResponse, CasResult>call(
                         requestTimeout,
-                        (stub, observer) -> stub.compareAndSet(built, observer),
+                        (stub, observer) -> stub.compareAndSet(
+                                built.toBuilder().setIssuedAtTick(issuedAtTicks).build(), observer),
                         RatchetClient::checkCas));
     }
 
@@ -248,9 +260,13 @@ public final class RatchetClient implements AutoCloseable {
         return run(
                 key,
                 KvFailures.CallKind.WRITE,
-                node -> node.<DeleteResponse, Boolean>call(
+                (node, issuedAtTicks) -> node.<DeleteResponse, Boolean>call(
                         requestTimeout,
-                        (stub, observer) -> stub.delete(request, observer),
+                        (stub, observer) -> stub.delete(
+                                request.toBuilder()
+                                        .setIssuedAtTick(issuedAtTicks)
+                                        .build(),
+                                observer),
                         reply -> reply.getExisted()));
     }
 
@@ -270,7 +286,8 @@ public final class RatchetClient implements AutoCloseable {
                 maxAttempts,
                 backoff,
                 scheduler,
-                node -> node.<StatusResponse, StatusResponse>call(
+                storeClock::ticks,
+                (node, issuedAtTicks) -> node.<StatusResponse, StatusResponse>call(
                         requestTimeout,
                         (stub, observer) -> stub.status(StatusRequest.getDefaultInstance(), observer),
                         Function.identity()),
@@ -303,12 +320,13 @@ public final class RatchetClient implements AutoCloseable {
         return router;
     }
 
-    private <T> CompletableFuture<T> run(
-            byte[] key, KvFailures.CallKind kind, Function<CacheNode, CompletableFuture<T>> call) {
+    private <T> CompletableFuture<T> run(byte[] key, KvFailures.CallKind kind, Operation.Attempt<T> call) {
         checkOpen();
         List<Integer> order = router.route(key);
         maybeFetchTopology(nodes.get(order.get(0)));
-        return new Operation<>(nodes, order, kind, maxAttempts, backoff, scheduler, call, this::nodeFailed).start();
+        return new Operation<>(
+                        nodes, order, kind, maxAttempts, backoff, scheduler, storeClock::ticks, call, this::nodeFailed)
+                .start();
     }
 
     private void nodeFailed(CacheNode node) {
@@ -541,16 +559,17 @@ public final class RatchetClient implements AutoCloseable {
             });
             scheduler.setRemoveOnCancelPolicy(true);
             List<CacheNode> nodes = new ArrayList<>();
+            StoreClock storeClock = new StoreClock();
             try {
                 for (String endpoint : endpoints) {
-                    nodes.add(CacheNode.open(endpoint, trust.identity(), trust.verifier(), clock));
+                    nodes.add(CacheNode.open(endpoint, trust.identity(), trust.verifier(), clock, storeClock));
                 }
             } catch (SSLException | RuntimeException e) {
                 nodes.forEach(CacheNode::close);
                 scheduler.shutdownNow();
                 throw new IllegalStateException("cannot set up attested TLS: " + e.getMessage(), e);
             }
-            return new RatchetClient(this, nodes, scheduler);
+            return new RatchetClient(this, nodes, scheduler, storeClock);
         }
 
         private DevelopmentTrust.Trust trust() {

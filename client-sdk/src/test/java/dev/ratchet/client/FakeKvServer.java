@@ -23,7 +23,12 @@ import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.client.proto.TabletRange;
 import dev.ratchet.client.proto.TopologyRequest;
 import dev.ratchet.client.proto.TopologyResponse;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -53,7 +58,7 @@ import java.util.function.Supplier;
  */
 public final class FakeKvServer implements AutoCloseable {
     /** One call as received. */
-    public record Call(String method, ByteString key, ByteString requestId, String callerNodeId) {}
+    public record Call(String method, ByteString key, ByteString requestId, String callerNodeId, long issuedAtTick) {}
 
     private enum FaultKind {
         FAIL,
@@ -80,6 +85,7 @@ public final class FakeKvServer implements AutoCloseable {
             .setRangeLast(-1L)
             .build());
     private long lastVersion;
+    private volatile long storeClockTicks;
 
     private FakeKvServer(NodeIdentity identity, AttestationVerifier verifier, Clock clock) throws IOException {
         this.identity = identity;
@@ -89,7 +95,8 @@ public final class FakeKvServer implements AutoCloseable {
                 .build();
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .sslContext(AttestedTls.grpcApplicationServerContext(new AttestedKeyManager(identity), trust))
-                .addService(ServerInterceptors.intercept(new Service(), new AttestedPeerInterceptor()))
+                .addService(
+                        ServerInterceptors.intercept(new Service(), new AttestedPeerInterceptor(), new ClockTrailer()))
                 .build()
                 .start();
     }
@@ -131,6 +138,12 @@ public final class FakeKvServer implements AutoCloseable {
     /** Makes the next {@code count} data calls never answer (until the client's deadline or close). */
     public synchronized FakeKvServer hangNext(int count) {
         return queue(count, FaultKind.HANG, null);
+    }
+
+    /** Sets the store clock this server reports in the trailer of every answer (0 at start). */
+    public FakeKvServer storeClockTicks(long ticks) {
+        this.storeClockTicks = ticks;
+        return this;
     }
 
     /** Replaces the topology this server reports. */
@@ -190,7 +203,7 @@ public final class FakeKvServer implements AutoCloseable {
             case NOT_SERVING, OUTCOME_UNKNOWN -> Status.Code.UNAVAILABLE;
             case WRONG_ROLE -> Status.Code.PERMISSION_DENIED;
             case UNREADABLE -> Status.Code.DATA_LOSS;
-            case REQUEST_ID_REUSED, REBUILD_REFUSED -> Status.Code.FAILED_PRECONDITION;
+            case REQUEST_ID_REUSED, REBUILD_REFUSED, REQUEST_TOO_OLD -> Status.Code.FAILED_PRECONDITION;
             default -> throw new IllegalArgumentException("not a real error: " + error);
         };
         return Status.fromCode(code).withDescription(error.name() + ": injected by the test");
@@ -208,9 +221,14 @@ public final class FakeKvServer implements AutoCloseable {
      * apply}; writes are applied once per request id.
      */
     private synchronized <R> void serve(
-            String method, ByteString key, ByteString requestId, StreamObserver<R> observer, Supplier<R> apply) {
+            String method,
+            ByteString key,
+            ByteString requestId,
+            long issuedAtTick,
+            StreamObserver<R> observer,
+            Supplier<R> apply) {
         record(new Call(
-                method, key, requestId, AttestedPeerInterceptor.current().nodeId()));
+                method, key, requestId, AttestedPeerInterceptor.current().nodeId(), issuedAtTick));
         Fault fault = faults.poll();
         if (fault != null && fault.kind() == FaultKind.HANG) {
             hung.add(observer);
@@ -278,10 +296,27 @@ public final class FakeKvServer implements AutoCloseable {
         }
     }
 
+    /** Sets the store-clock trailer on every answer, as a real cache node does. */
+    private final class ClockTrailer implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            return next.startCall(
+                    new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                        @Override
+                        public void close(Status status, Metadata trailers) {
+                            trailers.put(StoreClock.TRAILER, Long.toString(storeClockTicks));
+                            super.close(status, trailers);
+                        }
+                    },
+                    headers);
+        }
+    }
+
     private final class Service extends KvServiceGrpc.KvServiceImplBase {
         @Override
         public void get(GetRequest request, StreamObserver<GetResponse> observer) {
-            serve("Get", request.getKey(), null, observer, () -> {
+            serve("Get", request.getKey(), null, 0, observer, () -> {
                 checkKey(request.getKey());
                 Stored stored = data.get(request.getKey());
                 return stored == null
@@ -296,7 +331,7 @@ public final class FakeKvServer implements AutoCloseable {
 
         @Override
         public void put(PutRequest request, StreamObserver<PutResponse> observer) {
-            serve("Put", request.getKey(), request.getRequestId(), observer, () -> {
+            serve("Put", request.getKey(), request.getRequestId(), request.getIssuedAtTick(), observer, () -> {
                 checkKey(request.getKey());
                 long version = nextVersion();
                 data.put(request.getKey(), new Stored(request.getValue(), version));
@@ -306,36 +341,44 @@ public final class FakeKvServer implements AutoCloseable {
 
         @Override
         public void compareAndSet(CompareAndSetRequest request, StreamObserver<CompareAndSetResponse> observer) {
-            serve("CompareAndSet", request.getKey(), request.getRequestId(), observer, () -> {
-                checkKey(request.getKey());
-                Stored current = data.get(request.getKey());
-                boolean holds = switch (request.getExpectationCase()) {
-                    case EXPECTED_VERSION -> current != null && current.version() == request.getExpectedVersion();
-                    case EXPECTED_VALUE -> current != null && current.value().equals(request.getExpectedValue());
-                    case EXPECT_ABSENT -> current == null;
-                    case EXPECTATION_NOT_SET -> throw new StatusFailure(statusOf(KvError.MALFORMED_REQUEST));
-                };
-                if (holds) {
-                    long version = nextVersion();
-                    data.put(request.getKey(), new Stored(request.getValue(), version));
-                    return CompareAndSetResponse.newBuilder()
-                            .setSucceeded(true)
-                            .setVersion(version)
-                            .build();
-                }
-                CompareAndSetResponse.Builder failed = CompareAndSetResponse.newBuilder();
-                if (current != null) {
-                    failed.setCurrentFound(true)
-                            .setCurrentValue(current.value())
-                            .setVersion(current.version());
-                }
-                return failed.build();
-            });
+            serve(
+                    "CompareAndSet",
+                    request.getKey(),
+                    request.getRequestId(),
+                    request.getIssuedAtTick(),
+                    observer,
+                    () -> {
+                        checkKey(request.getKey());
+                        Stored current = data.get(request.getKey());
+                        boolean holds = switch (request.getExpectationCase()) {
+                            case EXPECTED_VERSION ->
+                                current != null && current.version() == request.getExpectedVersion();
+                            case EXPECTED_VALUE ->
+                                current != null && current.value().equals(request.getExpectedValue());
+                            case EXPECT_ABSENT -> current == null;
+                            case EXPECTATION_NOT_SET -> throw new StatusFailure(statusOf(KvError.MALFORMED_REQUEST));
+                        };
+                        if (holds) {
+                            long version = nextVersion();
+                            data.put(request.getKey(), new Stored(request.getValue(), version));
+                            return CompareAndSetResponse.newBuilder()
+                                    .setSucceeded(true)
+                                    .setVersion(version)
+                                    .build();
+                        }
+                        CompareAndSetResponse.Builder failed = CompareAndSetResponse.newBuilder();
+                        if (current != null) {
+                            failed.setCurrentFound(true)
+                                    .setCurrentValue(current.value())
+                                    .setVersion(current.version());
+                        }
+                        return failed.build();
+                    });
         }
 
         @Override
         public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
-            serve("Delete", request.getKey(), request.getRequestId(), observer, () -> {
+            serve("Delete", request.getKey(), request.getRequestId(), request.getIssuedAtTick(), observer, () -> {
                 checkKey(request.getKey());
                 boolean existed = data.remove(request.getKey()) != null;
                 if (existed) {
@@ -352,7 +395,8 @@ public final class FakeKvServer implements AutoCloseable {
                         "Topology",
                         ByteString.EMPTY,
                         null,
-                        AttestedPeerInterceptor.current().nodeId()));
+                        AttestedPeerInterceptor.current().nodeId(),
+                        0));
                 observer.onNext(
                         TopologyResponse.newBuilder().addAllTablets(tablets).build());
             }
@@ -365,6 +409,7 @@ public final class FakeKvServer implements AutoCloseable {
                     "Status",
                     ByteString.EMPTY,
                     null,
+                    0,
                     observer,
                     () -> StatusResponse.newBuilder()
                             .setCacheNodeId(identity.nodeId())

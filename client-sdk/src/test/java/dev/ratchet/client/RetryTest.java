@@ -280,6 +280,79 @@ class RetryTest {
         }
     }
 
+    @Test
+    void everyAttemptOfAWrite_carriesTheStoreClockKnownWhenItStarted() {
+        FakeKvServer server = trust.startServer().storeClockTicks(5);
+        RatchetClient client = trust.client(server);
+        client.get(bytes("prime")); // the answer's trailer brings the clock
+        server.storeClockTicks(7).failNext(1, KvError.OUTCOME_UNKNOWN).failNext(1, KvError.OVERLOADED);
+
+        client.put(bytes("k"), bytes("v"));
+
+        List<FakeKvServer.Call> puts = server.calls("Put");
+        assertEquals(
+                List.of(5L, 5L, 5L),
+                puts.stream().map(FakeKvServer.Call::issuedAtTick).toList());
+        assertEquals(1, requestIds(puts).size());
+        // The next operation starts with the clock the last answers brought.
+        client.delete(bytes("k"));
+        assertEquals(7L, server.calls("Delete").get(0).issuedAtTick());
+    }
+
+    @Test
+    void requestTooOld_afterAnAttemptThatMayHaveLanded_isOutcomeUnknown_andNotRetried() {
+        FakeKvServer server = trust.startServer().storeClockTicks(5);
+        RatchetClient client = trust.client(server);
+        client.get(bytes("prime"));
+        server.storeClockTicks(90).applyThenFailNext(1, KvError.OUTCOME_UNKNOWN).failNext(1, KvError.REQUEST_TOO_OLD);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.put(bytes("k"), bytes("v")));
+
+        assertEquals(ErrorCode.OUTCOME_UNKNOWN, e.code());
+        assertTrue(e.outcomeUnknown());
+        // Not stamped anew: the first attempt may have landed, so a new stamp could apply it twice.
+        assertEquals(
+                List.of(5L, 5L),
+                server.calls("Put").stream()
+                        .map(FakeKvServer.Call::issuedAtTick)
+                        .toList());
+        assertEquals(1, server.writesApplied());
+    }
+
+    @Test
+    void requestTooOld_whenNoAttemptCanHaveLanded_isStampedAnew_andApplied() {
+        FakeKvServer server = trust.startServer().storeClockTicks(5);
+        RatchetClient client = trust.client(server);
+        client.get(bytes("prime"));
+        server.storeClockTicks(90).failNext(1, KvError.NOT_SERVING).failNext(1, KvError.REQUEST_TOO_OLD);
+
+        long version = client.compareAndSet(bytes("k"), Expectation.absent(), bytes("v"))
+                .version();
+
+        assertEquals(
+                List.of(5L, 5L, 90L),
+                server.calls("CompareAndSet").stream()
+                        .map(FakeKvServer.Call::issuedAtTick)
+                        .toList());
+        assertEquals(1, server.writesApplied());
+        assertEquals(version, client.get(bytes("k")).orElseThrow().version());
+    }
+
+    @Test
+    void requestTooOld_whenTheClockDidNotMove_isReportedAsNotApplied() {
+        FakeKvServer server = trust.startServer().storeClockTicks(5);
+        RatchetClient client = trust.client(server);
+        client.get(bytes("prime"));
+        server.failNext(3, KvError.REQUEST_TOO_OLD);
+
+        RatchetException e = assertThrows(RatchetException.class, () -> client.delete(bytes("k")));
+
+        assertEquals(ErrorCode.REQUEST_TOO_OLD, e.code());
+        assertFalse(e.outcomeUnknown());
+        assertFalse(e.retryable());
+        assertEquals(1, server.calls("Delete").size());
+    }
+
     private static Set<ByteString> requestIds(List<FakeKvServer.Call> calls) {
         return calls.stream().map(FakeKvServer.Call::requestId).collect(Collectors.toSet());
     }

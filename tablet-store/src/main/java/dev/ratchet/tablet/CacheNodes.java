@@ -1,7 +1,9 @@
 package dev.ratchet.tablet;
 
 import dev.ratchet.tablet.proto.AuthorizedWriterSet;
+import java.util.Collection;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The registered cache nodes (node id to attested measurement and heartbeat count) and the
@@ -11,7 +13,12 @@ import java.util.TreeMap;
  * version at or below the installed one, always move forward. The heartbeat count is how many
  * {@code CacheNodeHeartbeat} commands a node has logged; it is a logical clock, so the state
  * stays free of wall time, and other cache nodes expire a node whose count stops moving (see
- * {@code DeregisterCacheNode.expected_heartbeats}). Not thread-safe.
+ * {@code DeregisterCacheNode.expected_heartbeats}).
+ *
+ * <p>Heartbeats also drive the store's logical clock ({@link #clockTicks}): it ticks when a node
+ * logs its second heartbeat since the last tick, so it advances about once per heartbeat interval
+ * whether one cache node runs or many (the fastest sets the pace), and stands still while none
+ * runs. Not thread-safe.
  */
 final class CacheNodes {
     /** One registered node: its attested measurement and the heartbeats it has logged. */
@@ -19,6 +26,10 @@ final class CacheNodes {
 
     private final TreeMap<String, Registered> byId = new TreeMap<>();
     private long writerSetVersion;
+    private long clockTicks;
+
+    /** Nodes that logged a heartbeat since the clock last ticked. */
+    private final TreeSet<String> beatenSinceTick = new TreeSet<>();
 
     boolean contains(String nodeId) {
         return byId.containsKey(nodeId);
@@ -50,6 +61,27 @@ final class CacheNodes {
     /** Removes a node without bumping the version; the caller bumps once per command. */
     void remove(String nodeId) {
         byId.remove(nodeId);
+        beatenSinceTick.remove(nodeId);
+    }
+
+    /** Returns the store's logical clock (ClusterView.clock_ticks). */
+    long clockTicks() {
+        return clockTicks;
+    }
+
+    /** Returns the nodes that logged a heartbeat since the clock last ticked, ascending. */
+    TreeSet<String> beatenSinceTick() {
+        return beatenSinceTick;
+    }
+
+    /** Restores the clock read from a snapshot. */
+    void restoreClock(long ticks, Collection<String> beaten) {
+        clockTicks = ticks;
+        beatenSinceTick.clear();
+        beatenSinceTick.addAll(beaten);
+        if (beatenSinceTick.size() != beaten.size() || !byId.keySet().containsAll(beatenSinceTick)) {
+            throw new IllegalStateException("the clock names a repeated or unregistered cache node");
+        }
     }
 
     /** Returns the heartbeats {@code nodeId} has logged; the caller checked it is registered. */
@@ -63,6 +95,14 @@ final class CacheNodes {
         // Saturates: at one heartbeat a second it would take 292 billion years to get here.
         long next = node.heartbeats() == Long.MAX_VALUE ? Long.MAX_VALUE : node.heartbeats() + 1;
         byId.put(nodeId, new Registered(node.measurementHex(), next));
+        if (!beatenSinceTick.add(nodeId)) {
+            // This node's second heartbeat since the last tick: about one heartbeat interval passed.
+            if (clockTicks != Long.MAX_VALUE) {
+                clockTicks++;
+            }
+            beatenSinceTick.clear();
+            beatenSinceTick.add(nodeId);
+        }
         return next;
     }
 

@@ -204,16 +204,20 @@ final class ClusterCommands {
         String node = command.getNodeId();
         if (!InputRules.isNodeId(node)) {
             return heartbeatResult(
-                    CacheNodeHeartbeatResult.Status.INVALID, 0, "node id must be 64 lowercase hex characters");
+                    CacheNodeHeartbeatResult.Status.INVALID,
+                    0,
+                    state.cacheNodes.clockTicks(),
+                    "node id must be 64 lowercase hex characters");
         }
         if (!state.cacheNodes.contains(node)) {
             // The node was expired, deregistered or evicted by a policy change: its reservations
             // are gone and its writes are refused, so it must stop and start again as a new node.
-            return heartbeatResult(CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE, 0, node);
+            return heartbeatResult(
+                    CacheNodeHeartbeatResult.Status.UNKNOWN_CACHE_NODE, 0, state.cacheNodes.clockTicks(), node);
         }
         long heartbeats = state.cacheNodes.heartbeat(node);
         state.deathSuspicions.pruneLapsed(node, state.cacheNodes);
-        return heartbeatResult(CacheNodeHeartbeatResult.Status.OK, heartbeats, "");
+        return heartbeatResult(CacheNodeHeartbeatResult.Status.OK, heartbeats, state.cacheNodes.clockTicks(), "");
     }
 
     static Result updatePolicy(TabletState state, UpdatePolicy command) {
@@ -284,12 +288,14 @@ final class ClusterCommands {
                 .build();
     }
 
-    private static Result heartbeatResult(CacheNodeHeartbeatResult.Status status, long heartbeats, String detail) {
+    private static Result heartbeatResult(
+            CacheNodeHeartbeatResult.Status status, long heartbeats, long clockTicks, String detail) {
         return Result.newBuilder()
                 .setCacheNodeHeartbeat(CacheNodeHeartbeatResult.newBuilder()
                         .setStatus(status)
                         .setDetail(detail)
-                        .setHeartbeats(heartbeats))
+                        .setHeartbeats(heartbeats)
+                        .setClockTicks(clockTicks))
                 .build();
     }
 

@@ -114,7 +114,8 @@ final class Queries {
                 .setPolicy(state.policy.toProto())
                 .setPolicyVersion(state.policy.version())
                 .setTabletCount(state.ring.size())
-                .setNextTabletId(state.nextTabletId);
+                .setNextTabletId(state.nextTabletId)
+                .setClockTicks(state.cacheNodes.clockTicks());
         state.cacheNodes
                 .byId()
                 .forEach((id, node) -> view.addCacheNodes(CacheNode.newBuilder()

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 final class TabletState {
     /** Bumped when the snapshot's meaning changes, so an old replica refuses a new snapshot. */
-    static final int SNAPSHOT_FORMAT_VERSION = 3;
+    static final int SNAPSHOT_FORMAT_VERSION = 4;
 
     final IdempotencyWindow window = new IdempotencyWindow();
     boolean bootstrapped;
@@ -80,7 +80,9 @@ final class TabletState {
             snapshot.setWriterSetVersion(cacheNodes.writerSetVersion())
                     .setPolicy(policy.toProto())
                     .setPolicyVersion(policy.version())
-                    .addAllDeathSuspicions(deathSuspicions.toProto());
+                    .addAllDeathSuspicions(deathSuspicions.toProto())
+                    .setClockTicks(cacheNodes.clockTicks())
+                    .addAllClockBeatenNodeIds(cacheNodes.beatenSinceTick());
         }
         snapshot.addAllIdempotencyWindow(window.entries());
         return snapshot.build();
@@ -159,6 +161,7 @@ final class TabletState {
             cacheNodes.restore(node.getNodeId(), node.getMeasurementHex(), node.getHeartbeats());
         }
         cacheNodes.restoreVersion(snapshot.getWriterSetVersion());
+        cacheNodes.restoreClock(snapshot.getClockTicks(), snapshot.getClockBeatenNodeIdsList());
         policy = new MeasurementPolicy();
         policy.restore(snapshot.getPolicy(), snapshot.getPolicyVersion());
         deathSuspicions.restore(snapshot.getDeathSuspicionsList(), array, cacheNodes);

@@ -239,6 +239,60 @@ class ClusterCommandsTest {
     }
 
     @Test
+    void theClock_ticksOnANodesSecondHeartbeatSinceTheLastTick_howeverManyNodesBeat() {
+        TabletStateMachine machine = fixtures.bootstrapped(2, 10);
+        register(machine, CACHE_B, CACHE_MEASUREMENT);
+        assertEquals(0, clock(machine));
+        // One round of both nodes: no node has beaten twice yet.
+        assertEquals(0, heartbeat(machine, CACHE_A).getClockTicks());
+        assertEquals(0, heartbeat(machine, CACHE_B).getClockTicks());
+        // A's second heartbeat: one interval passed.
+        assertEquals(1, heartbeat(machine, CACHE_A).getClockTicks());
+        assertEquals(1, heartbeat(machine, CACHE_B).getClockTicks());
+        assertEquals(2, heartbeat(machine, CACHE_B).getClockTicks());
+        // Ten rounds of two nodes tick about ten times, as one node's ten heartbeats would.
+        for (int round = 0; round < 10; round++) {
+            heartbeat(machine, CACHE_A);
+            heartbeat(machine, CACHE_B);
+        }
+        assertEquals(12, clock(machine));
+        // A node that leaves does not count towards the next tick.
+        expire(
+                machine,
+                CACHE_B,
+                machine.query(clusterQuery()).getCluster().getCacheNodesList().stream()
+                        .filter(n -> n.getNodeId().equals(CACHE_B))
+                        .findFirst()
+                        .orElseThrow()
+                        .getHeartbeats());
+        assertEquals(12, heartbeat(machine, CACHE_A).getClockTicks());
+        assertEquals(13, heartbeat(machine, CACHE_A).getClockTicks());
+        // Refused heartbeats never move it.
+        assertEquals(13, heartbeat(machine, nodeId("stranger")).getClockTicks());
+        assertEquals(13, clock(machine));
+        machine.checkInvariants();
+    }
+
+    @Test
+    void theClock_survivesASnapshot() {
+        TabletStateMachine machine = fixtures.bootstrapped(2, 10);
+        heartbeat(machine, CACHE_A);
+        heartbeat(machine, CACHE_A);
+        heartbeat(machine, CACHE_A);
+
+        TabletStateMachine restored = TabletStateMachine.restore(machine.snapshot());
+
+        assertArrayEquals(machine.snapshot(), restored.snapshot());
+        assertEquals(2, clock(restored));
+        // A had beaten since the last tick, and the snapshot remembers it: its next one ticks.
+        assertEquals(3, heartbeat(restored, CACHE_A).getClockTicks());
+    }
+
+    private long clock(TabletStateMachine machine) {
+        return machine.query(clusterQuery()).getCluster().getClockTicks();
+    }
+
+    @Test
     void heartbeats_surviveASnapshot() {
         TabletStateMachine machine = fixtures.bootstrapped(2, 10);
         heartbeat(machine, CACHE_A);
