@@ -42,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.apache.ratis.protocol.RaftPeer;
@@ -717,7 +718,7 @@ public final class CacheNode implements AutoCloseable {
                     deviceHost, devicePort, nodeId, identity, verifier, clock, sectorCallTimeoutMillis);
         }
 
-        private Server serve(KvEndpoint endpoint, java.util.function.LongSupplier clockTicks) throws IOException {
+        private Server serve(KvEndpoint endpoint, LongSupplier clockTicks) throws IOException {
             // Every attested role passes TLS so a wrong role gets WRONG_ROLE from the service
             // instead of a bare handshake failure; the service admits only role client.
             AttestedTrustManager trust = AttestedTrustManager.builder(verifier)

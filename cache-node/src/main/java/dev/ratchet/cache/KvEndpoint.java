@@ -118,9 +118,9 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     checkKey(request.getKey());
                     checkValue(request.getValue());
                     checkRequestId(request.getRequestId());
-                    checkIssuedAt(request.getIssuedAtTick());
-                    return writer.submit(KvOp.put(request.getRequestId(), request.getKey(), request.getValue())
-                            .issuedAt(request.getIssuedAtTick()));
+                    return writer.submit(stamped(
+                            KvOp.put(request.getRequestId(), request.getKey(), request.getValue()),
+                            request.getIssuedAtTick()));
                 },
                 outcome ->
                         PutResponse.newBuilder().setVersion(outcome.version()).build());
@@ -134,10 +134,10 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     checkKey(request.getKey());
                     checkValue(request.getValue());
                     checkRequestId(request.getRequestId());
-                    checkIssuedAt(request.getIssuedAtTick());
-                    return writer.submit(KvOp.compareAndSet(
-                                    request.getRequestId(), request.getKey(), expectation(request), request.getValue())
-                            .issuedAt(request.getIssuedAtTick()));
+                    return writer.submit(stamped(
+                            KvOp.compareAndSet(
+                                    request.getRequestId(), request.getKey(), expectation(request), request.getValue()),
+                            request.getIssuedAtTick()));
                 },
                 outcome -> CompareAndSetResponse.newBuilder()
                         .setSucceeded(outcome.succeeded())
@@ -154,9 +154,8 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                 () -> {
                     checkKey(request.getKey());
                     checkRequestId(request.getRequestId());
-                    checkIssuedAt(request.getIssuedAtTick());
-                    return writer.submit(KvOp.delete(request.getRequestId(), request.getKey())
-                            .issuedAt(request.getIssuedAtTick()));
+                    return writer.submit(
+                            stamped(KvOp.delete(request.getRequestId(), request.getKey()), request.getIssuedAtTick()));
                 },
                 outcome -> DeleteResponse.newBuilder()
                         .setExisted(outcome.existed())
@@ -289,11 +288,11 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
     }
 
     /**
-     * Refuses a stamp far ahead of this node's store clock ({@link
-     * TabletWindow#ISSUED_AHEAD_TICKS_MAX}): it would keep its record in the window for ever and
-     * raise the tablet's floor past every other client's stamps.
+     * Returns {@code op} stamped with the client's {@code issuedAtTicks}, refusing a stamp far ahead
+     * of this node's store clock ({@link TabletWindow#ISSUED_AHEAD_TICKS_MAX}): it would keep its
+     * record in the window for ever and raise the tablet's floor past every other client's stamps.
      */
-    private void checkIssuedAt(long issuedAtTicks) {
+    private KvOp stamped(KvOp op, long issuedAtTicks) {
         long now = clockTicks.getAsLong();
         // Unsigned on the wire: a stamp at or above 2^63 reads as negative and is as far ahead.
         if (issuedAtTicks < 0 || issuedAtTicks - now > TabletWindow.ISSUED_AHEAD_TICKS_MAX) {
@@ -302,6 +301,7 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     "issued_at_tick " + Long.toUnsignedString(issuedAtTicks) + " is more than "
                             + TabletWindow.ISSUED_AHEAD_TICKS_MAX + " ticks ahead of the store clock " + now);
         }
+        return op.issuedAt(issuedAtTicks);
     }
 
     private static Expectation expectation(CompareAndSetRequest request) {

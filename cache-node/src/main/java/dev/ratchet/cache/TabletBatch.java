@@ -38,7 +38,8 @@ import java.util.TreeMap;
  * </ol>
  *
  * <p>Each op sees the effects of the earlier ops of the batch, including a put or delete of the
- * same key, and the whole window of the base (records are dropped only after the batch). Key and value sizes are the service's to check before queueing.
+ * same key, and the whole window of the base (records are dropped only after the batch). Key and
+ * value sizes are the service's to check before queueing.
  */
 final class TabletBatch {
     private TabletBatch() {}

@@ -12,9 +12,9 @@ import java.util.List;
 /**
  * The changes one committed version made to a tablet: the entries it wrote, the keys it deleted,
  * the requests it applied, the next key version after it, and the store tick it was applied at
- * (against which the window's age bound is taken, {@link TabletWindow}). A delta blob holds one (sealed as
- * {@link TabletSeal.Kind#DELTA}); the tablet at a version is its base with every delta up to that
- * version applied in order ({@link #applyTo}).
+ * (against which the window's age bound is taken, {@link TabletWindow}). A delta blob holds one
+ * (sealed as {@link TabletSeal.Kind#DELTA}); the tablet at a version is its base with every delta
+ * up to that version applied in order ({@link #applyTo}).
  *
  * <p>Writer and reader share {@link #applyTo}: a batch's next contents are its delta applied to the
  * base ({@link TabletBatch}), so what a cache node keeps after a commit is exactly what any node

@@ -2,6 +2,8 @@ package dev.ratchet.tablet;
 
 import dev.ratchet.tablet.proto.AuthorizedWriterSet;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -69,9 +71,9 @@ final class CacheNodes {
         return clockTicks;
     }
 
-    /** Returns the nodes that logged a heartbeat since the clock last ticked, ascending. */
-    TreeSet<String> beatenSinceTick() {
-        return beatenSinceTick;
+    /** Returns the nodes that logged a heartbeat since the clock last ticked, ascending (unmodifiable). */
+    SortedSet<String> beatenSinceTick() {
+        return Collections.unmodifiableSortedSet(beatenSinceTick);
     }
 
     /** Restores the clock read from a snapshot. */
