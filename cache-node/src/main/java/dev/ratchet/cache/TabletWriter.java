@@ -202,6 +202,13 @@ final class TabletWriter {
             tablet = query(tabletId);
         }
         for (int attempt = 1; attempt <= ServingLimits.CONFLICT_RETRIES_MAX; attempt++) {
+            if (!queried && !ownsAll(tablet, ops)) {
+                // The remembered version may predate a peer's merge that widened this tablet: the
+                // ring routed these ops here, so re-routing them by the old range would send them
+                // straight back, for ever. Only the store's current version can disown them.
+                tablet = query(tabletId);
+                queried = true;
+            }
             ops = keepOwned(tablet, ops);
             if (ops.isEmpty()) {
                 return;
@@ -331,6 +338,15 @@ final class TabletWriter {
     private boolean superseded(TabletMeta tablet) {
         TabletMeta now = directory.tabletsById(List.of(tablet.getTabletId())).get(tablet.getTabletId());
         return now == null || now.getVersion() != tablet.getVersion();
+    }
+
+    private static boolean ownsAll(TabletMeta tablet, List<PendingWrite> ops) {
+        for (PendingWrite pending : ops) {
+            if (!RingPosition.within(pending.position(), tablet.getRangeFirst(), tablet.getRangeLast())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Returns the ops {@code tablet} owns; the others are routed again by a fresh ring. */
