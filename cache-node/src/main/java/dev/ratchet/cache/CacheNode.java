@@ -280,6 +280,15 @@ public final class CacheNode implements AutoCloseable {
         return array.health();
     }
 
+    /**
+     * Test hook: while {@code held}, this node's maintenance rounds do not bring its array in line
+     * with the tablet store (deaths, replacements), as if they were slow; a refusal from the store
+     * (ARRAY_CHANGED) still makes it follow.
+     */
+    void holdMaintenanceFollowForTest(boolean held) {
+        slots.holdFollowForTest(held);
+    }
+
     /** Returns this node's copy of the tablet store's logical clock (for tests). */
     long storeClockTicks() {
         return directory.clockTicks();
@@ -650,9 +659,9 @@ public final class CacheNode implements AutoCloseable {
                     parts.array,
                     parts.slots,
                     parts.writerSets,
-                    parts.trimmer,
                     parts.workers,
-                    (nodeId, address) -> device(nodeId, address));
+                    (nodeId, address) -> device(nodeId, address),
+                    System::nanoTime);
             Rebuilds rebuilds = parts.rebuilds;
             List<RaftPeer> peers = tabletStorePeers;
             SectorArray array = parts.array;
@@ -766,7 +775,7 @@ public final class CacheNode implements AutoCloseable {
             return;
         }
         try {
-            slots.follow(directory.array());
+            slots.followFromMaintenance(directory.array());
             slots.probeIfLinksDown();
             trimmer.kick();
             blobs.settleUnknownCommits();

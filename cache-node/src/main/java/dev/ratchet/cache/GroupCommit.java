@@ -207,7 +207,9 @@ final class GroupCommit {
                     return split;
                 }
             }
-            case UNKNOWN_CACHE_NODE -> {
+            case UNKNOWN_CACHE_NODE, ARRAY_CHANGED -> {
+                // Every member's blob was written with the same view of the array, so each would
+                // be refused alone too: its writer follows the view and writes again.
                 return List.of(() -> group.forEach(member -> answer(member, result)));
             }
             default -> {}

@@ -190,11 +190,10 @@ final class KvEndpoint extends KvServiceGrpc.KvServiceImplBase {
                     return rebuilds.start(request.getSlotIndex(), request.getNodeId(), request.getAddress(), step -> {})
                             .exceptionally(failure -> {
                                 Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                                // A well-formed request the cluster's state refuses (slot not DEAD,
-                                // identity unusable, rebuild running): a precondition, not bad bytes.
-                                if (cause instanceof IllegalArgumentException
-                                        || cause instanceof IllegalStateException) {
-                                    throw new KvException(KvError.REBUILD_REFUSED, cause.getMessage(), cause);
+                                // REBUILD_REFUSED (a well-formed request the cluster's state
+                                // refuses) comes as such; anything else failed midway.
+                                if (cause instanceof KvException refused) {
+                                    throw refused;
                                 }
                                 throw new KvException(KvError.NOT_SERVING, "the rebuild failed: " + cause, cause);
                             });

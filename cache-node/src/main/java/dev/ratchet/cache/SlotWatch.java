@@ -50,9 +50,9 @@ import org.slf4j.LoggerFactory;
  *       {@value ServingLimits#LIED_STRIPES_MAX} distinct stripes within {@link #LIE_WINDOW_NANOS}
  *       ({@link SlotLies}) it is reported with cause LIED, which the store makes a death on one
  *       report (still under the cap of k LIVE slots). Digest mismatches on a server this node
- *       adopted as a replacement do not count: until rebuilds are coordinated across cache nodes
- *       (issue 13, item 4) such a server may honestly lack stripes other nodes wrote before they
- *       adopted it.
+ *       adopted as a replacement do not count: a rebuilt server holds every version live when its
+ *       rebuild began or committed since, but not versions superseded before that, which a node
+ *       may still read (ARCHITECTURE.md, "Deaths").
  * </ul>
  *
  * <p>A death is always decided by a tablet-store command (with the next death-record version), so
@@ -376,11 +376,39 @@ final class SlotWatch {
         });
     }
 
-    /** Marks {@code slot} as rebuilt by this node until {@link #endOwnRebuild}. */
-    void beginOwnRebuild(int slot) {
-        if (!ownRebuilds.add(slot)) {
-            throw new IllegalStateException("slot " + slot + " is already being rebuilt by this node");
+    /** The maintenance round's {@link #follow}: skipped while a test holds it. */
+    void followFromMaintenance(ArrayView view) {
+        if (!followHeldForTest) {
+            follow(view);
         }
+    }
+
+    /**
+     * Follows the store's current view at once: the store refused a blob this node wrote because
+     * it skipped a server the store has in a slot (ARRAY_CHANGED), so the next write must reach
+     * it.
+     */
+    void catchUp() {
+        follow(directory.array());
+    }
+
+    /**
+     * Test hook, off by default: while set, {@link #followFromMaintenance} changes nothing, as if
+     * this node's maintenance rounds were slow to see deaths and replacements. Set only through
+     * {@link CacheNode#holdMaintenanceFollowForTest}.
+     */
+    private volatile boolean followHeldForTest;
+
+    void holdFollowForTest(boolean held) {
+        followHeldForTest = held;
+    }
+
+    /**
+     * Marks {@code slot} as rebuilt by this node until {@link #endOwnRebuild}; returns false if it
+     * already is.
+     */
+    boolean beginOwnRebuild(int slot) {
+        return ownRebuilds.add(slot);
     }
 
     void endOwnRebuild(int slot) {

@@ -80,8 +80,9 @@ final class StatusReport {
                 .setDeathRecordVersion(view.getDeathRecordVersion())
                 .setFreeStripes(view.getFreeStripeCount())
                 .setDegraded(degraded)
-                .addAllRebuilds(rebuilds.runningNow())
+                .addAllRebuilds(rebuilds.fromStore(view))
                 .setRegisteredCacheNodes(directory.cluster().getCacheNodesCount())
+                .setAuthorityPublicKeySpki(directory.authorizedWriters().getAuthorityPublicKeySpki())
                 .build();
     }
 

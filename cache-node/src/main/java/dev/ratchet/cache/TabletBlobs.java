@@ -157,7 +157,17 @@ final class TabletBlobs {
         for (byte[] digest : written.shardDigests()) {
             blob.addShardDigests(ByteString.copyFrom(digest));
         }
+        // Which servers hold it: the store refuses it if it skipped one the store has in a slot.
+        blob.addAllWrittenSlotNodeIds(written.writtenSlotNodeIds());
         return blob.build();
+    }
+
+    /**
+     * Brings this node's array in line with the store's view now (adopting a replacement server),
+     * after the store refused a blob ARRAY_CHANGED because it skipped a server the store has.
+     */
+    void followArray() {
+        slots.catchUp();
     }
 
     /** Returns every blob {@code tablet} needs at its version: the base, then each delta in order. */

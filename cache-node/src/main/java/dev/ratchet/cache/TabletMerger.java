@@ -89,6 +89,9 @@ final class TabletMerger {
         MergeTabletsResult answer = result.getMergeTablets();
         if (answer.getStatus() != MergeTabletsResult.Status.OK) {
             blobs.giveBack(blob);
+            if (answer.getStatus() == MergeTabletsResult.Status.ARRAY_CHANGED) {
+                blobs.followArray(); // the next round writes to the servers the store has
+            }
             log.info(
                     "merge of tablets {} and {} not taken: {} {}",
                     left.getTabletId(),

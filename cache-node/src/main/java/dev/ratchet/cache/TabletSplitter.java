@@ -118,6 +118,9 @@ final class TabletSplitter {
         if (split.getStatus() != SplitTabletResult.Status.OK) {
             blobs.giveBack(left);
             blobs.giveBack(right);
+            if (split.getStatus() == SplitTabletResult.Status.ARRAY_CHANGED) {
+                blobs.followArray(); // the next round writes to the servers the store has
+            }
             log.info("split of tablet {} not taken: {} {}", tablet.getTabletId(), split.getStatus(), split.getDetail());
             return false;
         }

@@ -264,6 +264,12 @@ final class TabletWriter {
                     blobs.giveBack(blob);
                     directory.refreshDataKeys();
                 }
+                case ARRAY_CHANGED -> {
+                    // The blob skipped a server the store has in a slot (a replacement this node
+                    // has not adopted yet): adopt it and write the batch again.
+                    blobs.giveBack(blob);
+                    blobs.followArray();
+                }
                 case TOO_MANY_DELTAS -> {
                     // The store holds fewer deltas than this node allows: write the whole tablet.
                     blobs.giveBack(blob);

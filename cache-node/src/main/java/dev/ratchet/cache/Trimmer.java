@@ -1,16 +1,17 @@
 package dev.ratchet.cache;
 
 import dev.ratchet.sector.array.SectorArray;
+import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.ClaimTrim;
 import dev.ratchet.tablet.proto.ClaimTrimResult;
 import dev.ratchet.tablet.proto.ConfirmTrimmed;
 import dev.ratchet.tablet.proto.ConfirmTrimmedResult;
 import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.SlotState;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +29,12 @@ import org.slf4j.LoggerFactory;
  * stripes that become free, nor zero stripes whose claim it lost when it was removed.
  * Rounds run one at a time on the given executor, on the node's maintenance
  * timer (once a second), not after every commit: a round costs an ArrayView query and a
- * ConfirmTrimmed commit, which per commit would double the tablet store's load. While a rebuild runs, trims pause: the rebuild reads the stripes it was
- * given, and some of them may go to pending trim meanwhile.
+ * ConfirmTrimmed commit, which per commit would double the tablet store's load.
+ *
+ * <p>While any slot is REBUILDING, in whichever cache node's hands, the store claims nothing
+ * ({@code REBUILD_RUNNING}): the rebuild copies the stripes live when it began, and some of them
+ * go to pending trim meanwhile; zeroed and reused, they would no longer match their digests. A
+ * round sees that state in the ArrayView it reads anyway and skips the claim's Raft entry.
  *
  * <p>Thread-safe.
  */
@@ -42,7 +47,6 @@ final class Trimmer {
     private final Executor executor;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
-    private final AtomicInteger pauses = new AtomicInteger();
     private final ZeroingStep zeroing;
     private volatile boolean stopped;
 
@@ -80,16 +84,6 @@ final class Trimmer {
         }
     }
 
-    /** Stops trimming until the matching {@link #resume()}. */
-    void pause() {
-        pauses.incrementAndGet();
-    }
-
-    void resume() {
-        pauses.decrementAndGet();
-        kick();
-    }
-
     /** Stops every later round: the node is deregistering, and the store would refuse its confirmations. */
     void stop() {
         stopped = true;
@@ -97,10 +91,11 @@ final class Trimmer {
 
     /** Runs one round now on the caller's thread; returns the stripes confirmed. */
     int roundNow() {
-        if (stopped || pauses.get() > 0) {
+        if (stopped) {
             return 0;
         }
-        if (directory.array().getPendingTrimStripesCount() == 0) {
+        ArrayView view = directory.array();
+        if (view.getPendingTrimStripesCount() == 0 || rebuilding(view)) {
             return 0; // a query is cheaper than the Raft entry a claim costs
         }
         // The claim comes first: only stripes claimed by this node can be freed by its
@@ -138,11 +133,18 @@ final class Trimmer {
                         .setStripeCount(ServingLimits.TRIM_BATCH_STRIPES_MAX))
                 .build());
         ClaimTrimResult claim = result.getClaimTrim();
+        if (claim.getStatus() == ClaimTrimResult.Status.REBUILD_RUNNING) {
+            return List.of(); // a rebuild began since the view was read: nothing to trim yet
+        }
         if (claim.getStatus() != ClaimTrimResult.Status.OK) {
             log.warn("claiming stripes to trim was refused: {}", claim);
             return List.of();
         }
         return claim.getStripesList();
+    }
+
+    private static boolean rebuilding(ArrayView view) {
+        return view.getSlotsList().stream().anyMatch(slot -> slot.getState() == SlotState.SLOT_REBUILDING);
     }
 
     private Result confirm(List<Long> stripes) {

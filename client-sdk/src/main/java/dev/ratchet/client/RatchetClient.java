@@ -12,6 +12,9 @@ import dev.ratchet.client.proto.GetRequest;
 import dev.ratchet.client.proto.GetResponse;
 import dev.ratchet.client.proto.PutRequest;
 import dev.ratchet.client.proto.PutResponse;
+import dev.ratchet.client.proto.RebuildSlotRequest;
+import dev.ratchet.client.proto.RebuildSlotResponse;
+import dev.ratchet.client.proto.RebuildStatus;
 import dev.ratchet.client.proto.StatusRequest;
 import dev.ratchet.client.proto.StatusResponse;
 import dev.ratchet.client.proto.TopologyRequest;
@@ -268,6 +271,50 @@ public final class RatchetClient implements AutoCloseable {
                                         .build(),
                                 observer),
                         reply -> reply.getExisted()));
+    }
+
+    /**
+     * Admin: rebuilds the DEAD slot {@code slotIndex} onto the fresh sector server {@code
+     * serverNodeId} at {@code serverAddress} (HOST:PORT), which the caller has claimed for the
+     * cluster (its authority key installed), and completes when the slot is LIVE. For tools such as
+     * {@code ratchet rebuild}; progress meanwhile shows in {@link #status()} on every cache node.
+     *
+     * <p>Sent once, to the first endpoint in configured order, and never retried: the first
+     * attempt may have started the rebuild, and a second would be refused. If the answer does not
+     * come within {@code timeout}, the future fails with {@link ErrorCode#OUTCOME_UNKNOWN}: the
+     * rebuild may still be running; {@link #status()} tells.
+     *
+     * @return completes with the finished rebuild, or fails with a {@link RatchetException}
+     *     ({@link ErrorCode#REBUILD_REFUSED} if the cluster's state refuses it, {@link
+     *     ErrorCode#UNAVAILABLE} if it failed midway and the slot is DEAD again)
+     */
+    public CompletableFuture<RebuildStatus> rebuildSlotAsync(
+            int slotIndex, String serverNodeId, String serverAddress, Duration timeout) {
+        checkOpen();
+        Objects.requireNonNull(serverNodeId, "serverNodeId");
+        Objects.requireNonNull(serverAddress, "serverAddress");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, not " + timeout);
+        }
+        RebuildSlotRequest request = RebuildSlotRequest.newBuilder()
+                .setSlotIndex(slotIndex)
+                .setNodeId(serverNodeId)
+                .setAddress(serverAddress)
+                .build();
+        Operation<RebuildStatus> operation = new Operation<>(
+                nodes,
+                configuredOrder,
+                KvFailures.CallKind.WRITE,
+                1,
+                backoff,
+                scheduler,
+                storeClock::ticks,
+                (node, issuedAtTicks) -> node.<RebuildSlotResponse, RebuildStatus>call(
+                        timeout,
+                        (stub, observer) -> stub.rebuildSlot(request, observer),
+                        RebuildSlotResponse::getRebuild),
+                node -> {});
+        return operation.start();
     }
 
     /**

@@ -99,6 +99,21 @@ final class ClientOptions {
                 .build();
     }
 
+    /**
+     * Returns this tool's own identity and verifier, with the trust {@link #client()} uses,
+     * accepting {@code peerRoles}: for an admin command that also talks to other servers (the
+     * rebuild claims a fresh sector server). Without {@code --platform}, the local cluster's
+     * INSECURE simulated trust, as for the client.
+     */
+    PlatformOptions.Platform operatorPlatform(List<Role> peerRoles) throws IOException, AttestationException {
+        PlatformOptions options = platformOptions();
+        if (platformName == null) {
+            options.platformName = "simulated";
+            options.allowSimulated = true;
+        }
+        return options.platform(Role.CLIENT, peerRoles, Clock.systemUTC());
+    }
+
     // The server commands' flags, checked by the same code, reporting usage errors against this command.
     private PlatformOptions platformOptions() {
         PlatformOptions options = new PlatformOptions();

@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /**
- * What the data commands ({@code put}, {@code get}, {@code cas}, {@code del}, {@code status})
+ * What the data commands ({@code put}, {@code get}, {@code cas}, {@code del}, {@code status},
+ * {@code rebuild})
  * share: a client from {@link ClientOptions}, and one exit-code contract.
  *
  * <p>Exit codes: 0 done; 1 a negative answer ({@code not found}, a failed comparison); 2 a usage

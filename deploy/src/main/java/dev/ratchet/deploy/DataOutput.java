@@ -69,9 +69,37 @@ final class DataOutput {
             lines.add("rebuilds: none");
         }
         for (RebuildStatus rebuild : status.getRebuildsList()) {
-            lines.add("rebuild slot " + rebuild.getSlotIndex() + ": " + rebuildProgress(rebuild));
+            lines.add("rebuild slot " + rebuild.getSlotIndex() + ": " + rebuildProgress(rebuild) + rebuiltBy(rebuild));
         }
         return lines;
+    }
+
+    /** Characters between the brackets of {@link #rebuildBar}. */
+    static final int BAR_WIDTH_CHARS = 30;
+
+    /**
+     * {@code rebuild}'s progress bar: {@code slot <i> [#####.....]  50% <done>/<total> stripes
+     * <r> MB/s}; a rebuild that has not counted its stripes yet shows an empty bar.
+     */
+    static String rebuildBar(RebuildStatus rebuild) {
+        long total = rebuild.getStripesTotal();
+        long done = Math.min(rebuild.getStripesDone(), total);
+        int filled = total == 0 ? 0 : (int) (BAR_WIDTH_CHARS * done / total);
+        long percent = total == 0 ? 0 : 100 * done / total;
+        return "slot " + rebuild.getSlotIndex() + " [" + "#".repeat(filled) + ".".repeat(BAR_WIDTH_CHARS - filled)
+                + "] " + String.format(Locale.ROOT, "%3d%%", percent) + " " + Long.toUnsignedString(done) + "/"
+                + Long.toUnsignedString(total) + " stripes"
+                + String.format(Locale.ROOT, " %.1f MB/s", rebuild.getMegabytesPerSecond());
+    }
+
+    /** {@code rebuild} done: {@code rebuilt slot <i> onto <node id>: <n> stripes}. */
+    static String rebuilt(RebuildStatus rebuild, String serverNodeId) {
+        return "rebuilt slot " + rebuild.getSlotIndex() + " onto " + serverNodeId + ": "
+                + Long.toUnsignedString(rebuild.getStripesTotal()) + " stripes";
+    }
+
+    private static String rebuiltBy(RebuildStatus rebuild) {
+        return rebuild.getRebuilderCacheNodeId().isEmpty() ? "" : " by cache node " + rebuild.getRebuilderCacheNodeId();
     }
 
     private static String rebuildProgress(RebuildStatus rebuild) {

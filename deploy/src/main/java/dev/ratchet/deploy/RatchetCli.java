@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
             GetCommand.class,
             CasCommand.class,
             DelCommand.class,
-            StatusCommand.class
+            StatusCommand.class,
+            RebuildCommand.class
         })
 public final class RatchetCli implements Runnable {
     /** Exit code of a usage error (picocli's default, kept explicit because scripts depend on it). */

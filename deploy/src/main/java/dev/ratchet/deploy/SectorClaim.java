@@ -58,6 +58,36 @@ final class SectorClaim {
     static void claim(RaftCommand.Operator operator, int slot, String nodeId, String address, SignedWriterSet writers)
             throws ClaimException {
         String name = "slot " + slot + " sector server " + nodeId + "@" + address;
+        onServer(operator, name, nodeId, address, stub -> {
+            installAuthority(stub, name, writers.getAuthorityPublicKeySpki());
+            installWriters(stub, name, writers);
+        });
+    }
+
+    /**
+     * Claims a fresh server {@code nodeId} at {@code address} for an existing cluster, before a
+     * cache node rebuilds slot {@code slot} onto it: installs {@code authority} (the cluster's key)
+     * and checks the server now holds exactly it. The rebuild installs the writer set. A server
+     * started with the cluster's key already is claimed; one holding another key fails.
+     *
+     * @throws ClaimException as {@link #claim}
+     */
+    static void claimReplacement(
+            RaftCommand.Operator operator, int slot, String nodeId, String address, ByteString authority)
+            throws ClaimException {
+        String name = "slot " + slot + " replacement sector server " + nodeId + "@" + address;
+        onServer(operator, name, nodeId, address, stub -> installAuthority(stub, name, authority));
+    }
+
+    /** A claim's calls on one server's stub. */
+    private interface ClaimCalls {
+        void run(SectorServiceGrpc.SectorServiceBlockingStub stub) throws ClaimException;
+    }
+
+    /** Runs {@code calls} over an attested channel to the server, closed afterwards. */
+    private static void onServer(
+            RaftCommand.Operator operator, String name, String nodeId, String address, ClaimCalls calls)
+            throws ClaimException {
         ManagedChannel channel;
         try {
             channel = channel(operator, nodeId, address);
@@ -65,9 +95,7 @@ final class SectorClaim {
             throw new ClaimException(name + ": cannot open an attested channel: " + e.getMessage(), e);
         }
         try {
-            SectorServiceGrpc.SectorServiceBlockingStub stub = SectorServiceGrpc.newBlockingStub(channel);
-            installAuthority(stub, name, writers.getAuthorityPublicKeySpki());
-            installWriters(stub, name, writers);
+            calls.run(SectorServiceGrpc.newBlockingStub(channel));
         } finally {
             channel.shutdownNow();
         }

@@ -108,4 +108,39 @@ class DataOutputTest {
         assertEquals("array 4+2 degraded=no free-stripes=0 death-record-version=0", lines.get(lines.size() - 2));
         assertEquals("rebuilds: none", lines.get(lines.size() - 1));
     }
+
+    @Test
+    void rebuildBar_fillsInProportion_andNeverPastFull() {
+        RebuildStatus half = RebuildStatus.newBuilder()
+                .setSlotIndex(2)
+                .setStripesDone(50)
+                .setStripesTotal(100)
+                .setMegabytesPerSecond(12.34)
+                .build();
+        assertEquals(
+                "slot 2 [###############...............]  50% 50/100 stripes 12.3 MB/s", DataOutput.rebuildBar(half));
+        assertEquals(
+                "slot 2 [##############################] 100% 100/100 stripes 12.3 MB/s",
+                DataOutput.rebuildBar(half.toBuilder().setStripesDone(100).build()));
+        assertEquals(
+                "slot 2 [##############################] 100% 100/100 stripes 12.3 MB/s",
+                DataOutput.rebuildBar(half.toBuilder().setStripesDone(101).build()),
+                "a count past the total is shown as full");
+        assertEquals(
+                "slot 0 [..............................]   0% 0/0 stripes 0.0 MB/s",
+                DataOutput.rebuildBar(RebuildStatus.getDefaultInstance()), "not counted yet");
+    }
+
+    @Test
+    void status_namesTheRebuilder_whenTheStoreSaysWhoItIs() {
+        List<String> lines = DataOutput.status(StatusResponse.newBuilder()
+                .addRebuilds(RebuildStatus.newBuilder()
+                        .setSlotIndex(1)
+                        .setStripesDone(1)
+                        .setStripesTotal(4)
+                        .setRebuilderCacheNodeId("c1"))
+                .build());
+
+        assertEquals("rebuild slot 1: 1/4 stripes (25%) 0.0 MB/s by cache node c1", lines.get(lines.size() - 1));
+    }
 }

@@ -114,6 +114,80 @@ class UpLauncherIT {
         assertTrue(lastStderr.contains("error: no cluster"), lastStderr);
     }
 
+    /**
+     * Issue 13, item 4 through the CLI: a sector server is SIGKILLed, both cache nodes see its slot
+     * die, and {@code ratchet rebuild} claims a fresh server, rebuilds the slot onto it with a
+     * progress bar, and leaves the array LIVE with every value readable.
+     */
+    @Test
+    void up_thenRebuildADeadSlot_throughTheCli() throws Exception {
+        // Two cache nodes each reserve stripes in chunks: more than the default 256.
+        List<String> lines = startUp("2", "2048");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(0, cli("put", "key-" + i, "value-" + i).exitCode(), lastStderr);
+        }
+        long victim = sectorPid(lines, 1);
+        ProcessHandle.of(victim).orElseThrow().destroyForcibly(); // SIGKILL
+        // Writes make the cache nodes strike the dead server out and report it; the second one corroborates.
+        int written = 10;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLI_TIMEOUT_SECONDS);
+        while (!cli("status").out().contains("  slot 1 DEAD ")) {
+            assertTrue(System.nanoTime() - deadline < 0, "slot 1 never died: " + lastStderr);
+            cli("put", "key-" + written, "value-" + written);
+            written++;
+        }
+
+        Process fresh = new ProcessBuilder(
+                        Path.of("bin", "ratchet").toAbsolutePath().toString(),
+                        "sector-server",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--sectors",
+                        "2048",
+                        "--platform",
+                        "simulated",
+                        "--allow-simulated",
+                        "--sim-ca",
+                        dir.resolve("ca").toString())
+                .redirectError(dir.resolve("fresh.stderr.txt").toFile())
+                .start();
+        childPids.add(fresh.pid());
+        Matcher ready = Pattern.compile("sector-server listening on (\\S+) node-id=([0-9a-f]{64})")
+                .matcher(new BufferedReader(new InputStreamReader(fresh.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine());
+        assertTrue(ready.matches(), "no ready line from the fresh sector server");
+        String server = ready.group(2) + "@" + ready.group(1);
+
+        Cli rebuilt = cli("rebuild", "1", "--server", server);
+        assertEquals(0, rebuilt.exitCode(), lastStderr);
+        assertTrue(rebuilt.out().matches("rebuilt slot 1 onto " + ready.group(2) + ": \\d+ stripes\n"), rebuilt.out());
+        assertTrue(lastStderr.contains("slot 1 [##############################] 100% "), lastStderr);
+
+        Cli status = cli("status");
+        assertTrue(status.out().contains("array 2+1 degraded=no "), status.out());
+        assertTrue(status.out().contains("  slot 1 LIVE " + ready.group(2) + " "), status.out());
+        assertTrue(status.out().contains("rebuilds: none"), status.out());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(new Cli(0, "value-" + i + "\n"), cli("get", "key-" + i));
+        }
+        Cli again = cli("rebuild", "1", "--server", server);
+        assertEquals(3, again.exitCode(), lastStderr);
+        assertTrue(lastStderr.contains("error: REBUILD_REFUSED: "), lastStderr);
+    }
+
+    /** Returns the pid of the sector server up started {@code index}-th (up starts them in slot order). */
+    private static long sectorPid(List<String> lines, int index) {
+        List<Long> pids = new ArrayList<>();
+        for (String line : lines) {
+            Matcher child = CHILD.matcher(line);
+            if (child.matches() && child.group(1).equals("sector")) {
+                pids.add(Long.parseLong(child.group(3)));
+            }
+        }
+        assertTrue(pids.size() > index, "no sector server " + index + " in up's output: " + lines);
+        return pids.get(index);
+    }
+
     private record Cli(int exitCode, String out) {}
 
     private String lastStderr = "";
@@ -128,6 +202,11 @@ class UpLauncherIT {
 
     /** Starts up with {@code cacheNodes} and returns its stdout lines up to the ready line. */
     private List<String> startUp(String cacheNodes) throws IOException {
+        return startUp(cacheNodes, "256");
+    }
+
+    /** As {@link #startUp(String)}, with an array of {@code stripes} stripes. */
+    private List<String> startUp(String cacheNodes, String stripes) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(
                         Path.of("bin", "ratchet").toAbsolutePath().toString(),
                         "up",
@@ -136,7 +215,7 @@ class UpLauncherIT {
                         "--geometry",
                         "2+1",
                         "--stripes",
-                        "256",
+                        stripes,
                         "--tablets",
                         "4",
                         "--dir",

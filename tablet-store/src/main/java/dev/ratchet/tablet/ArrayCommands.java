@@ -1,5 +1,7 @@
 package dev.ratchet.tablet;
 
+import dev.ratchet.tablet.proto.AbandonRebuild;
+import dev.ratchet.tablet.proto.AbandonRebuildResult;
 import dev.ratchet.tablet.proto.AssignReplacement;
 import dev.ratchet.tablet.proto.AssignReplacementResult;
 import dev.ratchet.tablet.proto.ClaimTrim;
@@ -10,6 +12,8 @@ import dev.ratchet.tablet.proto.MarkSlotDead;
 import dev.ratchet.tablet.proto.MarkSlotDeadResult;
 import dev.ratchet.tablet.proto.MarkSlotRebuilt;
 import dev.ratchet.tablet.proto.MarkSlotRebuiltResult;
+import dev.ratchet.tablet.proto.RecordRebuildProgress;
+import dev.ratchet.tablet.proto.RecordRebuildProgressResult;
 import dev.ratchet.tablet.proto.ReleaseStripes;
 import dev.ratchet.tablet.proto.ReleaseStripesResult;
 import dev.ratchet.tablet.proto.ReserveStripes;
@@ -93,6 +97,16 @@ final class ArrayCommands {
         }
         if (!state.cacheNodes.contains(node)) {
             return claimResult(ClaimTrimResult.Status.UNKNOWN_CACHE_NODE, node, List.of());
+        }
+        for (Slot slot : state.array.slots()) {
+            if (slot.getState() == SlotState.SLOT_REBUILDING) {
+                // The rebuild copies its snapshot's stripes; a stripe superseded meanwhile must not
+                // be zeroed and reused under it (ARCHITECTURE.md, "Rebuilds").
+                return claimResult(
+                        ClaimTrimResult.Status.REBUILD_RUNNING,
+                        "slot " + slot.getSlotIndex() + " is REBUILDING; trims wait until it is LIVE or DEAD",
+                        List.of());
+            }
         }
         return claimResult(ClaimTrimResult.Status.OK, "", state.stripes.claimTrim(node, (int) count));
     }
@@ -230,7 +244,14 @@ final class ArrayCommands {
             return assignResult(
                     AssignReplacementResult.Status.NODE_ID_NOT_USABLE, nodeId + " is dead or already holds a slot");
         }
+        String rebuilder = command.getRebuilderCacheNodeId();
+        if (!state.cacheNodes.contains(rebuilder)) {
+            return assignResult(
+                    AssignReplacementResult.Status.UNKNOWN_CACHE_NODE,
+                    "the rebuilder must be a registered cache node, not '" + rebuilder + "'");
+        }
         array.setSlot(slot.getSlotIndex(), nodeId, command.getReplacement().getAddress(), SlotState.SLOT_REBUILDING);
+        array.setRebuild(slot.getSlotIndex(), rebuilder, 0, 0);
         state.deathSuspicions.clearSlot(slot.getSlotIndex());
         return assignResult(AssignReplacementResult.Status.OK, "");
     }
@@ -255,6 +276,11 @@ final class ArrayCommands {
             return rebuiltResult(
                     MarkSlotRebuiltResult.Status.SLOT_NOT_REBUILDING,
                     "slot " + slot.getSlotIndex() + " is " + slot.getState());
+        }
+        if (!slot.getRebuilderCacheNodeId().equals(command.getRebuilderCacheNodeId())) {
+            return rebuiltResult(
+                    MarkSlotRebuiltResult.Status.REBUILDER_MISMATCH,
+                    "slot " + slot.getSlotIndex() + " is rebuilt by " + slot.getRebuilderCacheNodeId());
         }
         array.setSlot(slot.getSlotIndex(), slot.getNodeId(), slot.getAddress(), SlotState.SLOT_LIVE);
         return rebuiltResult(MarkSlotRebuiltResult.Status.OK, "");
@@ -328,6 +354,117 @@ final class ArrayCommands {
         return Result.newBuilder()
                 .setAssignReplacement(
                         AssignReplacementResult.newBuilder().setStatus(status).setDetail(detail))
+                .build();
+    }
+
+    /** Records a rebuilder's progress in its slot, for every cache node's status. */
+    static Result recordRebuildProgress(TabletState state, RecordRebuildProgress command) {
+        if (Long.compareUnsigned(command.getStripesDone(), command.getStripesTotal()) > 0) {
+            return progressResult(RecordRebuildProgressResult.Status.INVALID, "stripes_done is above stripes_total");
+        }
+        RebuildCheck check = checkRebuilder(
+                state, command.getSlotIndex(), command.getExpectedNodeId(), command.getRebuilderCacheNodeId());
+        return switch (check.refusal()) {
+            case NONE -> {
+                state.array.setRebuild(
+                        command.getSlotIndex(),
+                        command.getRebuilderCacheNodeId(),
+                        command.getStripesDone(),
+                        command.getStripesTotal());
+                yield progressResult(RecordRebuildProgressResult.Status.OK, "");
+            }
+            case INVALID -> progressResult(RecordRebuildProgressResult.Status.INVALID, check.detail());
+            case UNKNOWN_SLOT -> progressResult(RecordRebuildProgressResult.Status.UNKNOWN_SLOT, check.detail());
+            case NOT_REBUILDING -> progressResult(RecordRebuildProgressResult.Status.NOT_REBUILDING, check.detail());
+        };
+    }
+
+    /** Ends a failed rebuild at its rebuilder's word: the slot is DEAD again (see tablet.proto). */
+    static Result abandonRebuild(TabletState state, AbandonRebuild command) {
+        RebuildCheck check = checkRebuilder(
+                state, command.getSlotIndex(), command.getExpectedNodeId(), command.getRebuilderCacheNodeId());
+        return switch (check.refusal()) {
+            case NONE -> abandonResult(AbandonRebuildResult.Status.OK, "", abandon(state, command.getSlotIndex()));
+            case INVALID -> abandonResult(AbandonRebuildResult.Status.INVALID, check.detail(), 0);
+            case UNKNOWN_SLOT -> abandonResult(AbandonRebuildResult.Status.UNKNOWN_SLOT, check.detail(), 0);
+            case NOT_REBUILDING -> abandonResult(AbandonRebuildResult.Status.NOT_REBUILDING, check.detail(), 0);
+        };
+    }
+
+    /** Why a command of a running rebuild is refused, if it is: the refusals both commands share. */
+    private enum RebuildRefusal {
+        NONE,
+        INVALID,
+        UNKNOWN_SLOT,
+        NOT_REBUILDING
+    }
+
+    private record RebuildCheck(RebuildRefusal refusal, String detail) {}
+
+    /** Checks that slot {@code index} is REBUILDING onto {@code nodeId} by {@code rebuilder}. */
+    private static RebuildCheck checkRebuilder(TabletState state, int index, String nodeId, String rebuilder) {
+        SectorArray array = state.array;
+        if (!InputRules.isNodeId(nodeId) || !InputRules.isNodeId(rebuilder)) {
+            return new RebuildCheck(RebuildRefusal.INVALID, "needs node ids of 64 lowercase hex characters");
+        }
+        if (Integer.toUnsignedLong(index) >= array.slotCount()) {
+            return new RebuildCheck(RebuildRefusal.UNKNOWN_SLOT, "slot " + Integer.toUnsignedString(index));
+        }
+        Slot slot = array.slot(index);
+        if (slot.getState() != SlotState.SLOT_REBUILDING
+                || !slot.getNodeId().equals(nodeId)
+                || !slot.getRebuilderCacheNodeId().equals(rebuilder)) {
+            return new RebuildCheck(
+                    RebuildRefusal.NOT_REBUILDING,
+                    "slot " + slot.getSlotIndex() + " is " + slot.getState() + " with " + slot.getNodeId()
+                            + (slot.getRebuilderCacheNodeId().isEmpty()
+                                    ? ""
+                                    : ", rebuilt by " + slot.getRebuilderCacheNodeId()));
+        }
+        return new RebuildCheck(RebuildRefusal.NONE, "");
+    }
+
+    /**
+     * Makes REBUILDING slot {@code index} DEAD with the next death-record version (its server's
+     * identity dead too) and drops the suspicions of that server, which are moot now; returns the
+     * version.
+     */
+    private static long abandon(TabletState state, int index) {
+        long version = state.array.deathRecordVersion() + 1;
+        state.array.markDead(index, version);
+        state.deathSuspicions.clearSlot(index);
+        return version;
+    }
+
+    private static Result abandonResult(AbandonRebuildResult.Status status, String detail, long version) {
+        return Result.newBuilder()
+                .setAbandonRebuild(AbandonRebuildResult.newBuilder()
+                        .setStatus(status)
+                        .setDetail(detail)
+                        .setDeathRecordVersion(version))
+                .build();
+    }
+
+    /**
+     * Abandons every rebuild {@code cacheNode} runs (it is being removed): the slot is DEAD again
+     * and its half-written server's identity is dead, so a fresh server must be assigned. Without
+     * this, a crashed rebuilder would leave its slot REBUILDING, and trims stopped, for ever.
+     */
+    static void abandonRebuildsOf(TabletState state, String cacheNode) {
+        SectorArray array = state.array;
+        for (Slot slot : List.copyOf(array.slots())) {
+            if (slot.getState() == SlotState.SLOT_REBUILDING
+                    && slot.getRebuilderCacheNodeId().equals(cacheNode)) {
+                abandon(state, slot.getSlotIndex());
+            }
+        }
+    }
+
+    private static Result progressResult(RecordRebuildProgressResult.Status status, String detail) {
+        return Result.newBuilder()
+                .setRecordRebuildProgress(RecordRebuildProgressResult.newBuilder()
+                        .setStatus(status)
+                        .setDetail(detail))
                 .build();
     }
 

@@ -35,9 +35,10 @@ import dev.ratchet.tablet.proto.Command;
  *       {@code MergeTablets}, {@code RegisterCacheNode}, {@code DeregisterCacheNode}, and {@code
  *       MarkSlotDead}'s reporter) must name the caller itself, else {@link
  *       TabletStoreClient#CACHE_NODE_ID_MISMATCH}: a death needs reports from two caches, so one
- *       cache must not report in another's name. The rest of array upkeep ({@code
- *       AssignReplacement}, {@code MarkSlotRebuilt}) names sector servers and is what caches run,
- *       so it passes, and so does a {@code DeregisterCacheNode} that carries
+ *       cache must not report in another's name. A rebuild's commands ({@code AssignReplacement},
+ *       {@code RecordRebuildProgress}, {@code MarkSlotRebuilt}, {@code AbandonRebuild}) name their
+ *       rebuilder, which must be the caller too: the rebuilder's removal abandons its rebuilds,
+ *       so one cache must not start rebuilds in another's name. A {@code DeregisterCacheNode} that carries
  *       {@code expected_heartbeats}: the peer expiry caches run on each other, which the store
  *       applies only while the named node's heartbeat count stands at that value. Cluster administration ({@code Bootstrap}, {@code
  *       RotateDataKey}, {@code UpdatePolicy}) is {@link TabletStoreClient#ROLE_NOT_ALLOWED}: no
@@ -99,7 +100,13 @@ final class CallerRules implements RequestAuthorizer {
             // A death report counts as its reporter's voice towards corroboration, so a cache
             // may report only as itself: one cache must not cast two votes.
             case MARK_SLOT_DEAD -> command.getMarkSlotDead().getReporterCacheNodeId();
-            case ASSIGN_REPLACEMENT, MARK_SLOT_REBUILT, KIND_NOT_SET -> nodeId;
+            // A rebuild's commands name its rebuilder, whose removal abandons it: a cache must
+            // name itself, or one cache could start rebuilds another's removal would not end.
+            case ASSIGN_REPLACEMENT -> command.getAssignReplacement().getRebuilderCacheNodeId();
+            case MARK_SLOT_REBUILT -> command.getMarkSlotRebuilt().getRebuilderCacheNodeId();
+            case RECORD_REBUILD_PROGRESS -> command.getRecordRebuildProgress().getRebuilderCacheNodeId();
+            case ABANDON_REBUILD -> command.getAbandonRebuild().getRebuilderCacheNodeId();
+            case KIND_NOT_SET -> nodeId;
             case BOOTSTRAP, ROTATE_DATA_KEY, UPDATE_POLICY ->
                 throw new RequestRefusedException(
                         TabletStoreClient.ROLE_NOT_ALLOWED,

@@ -256,6 +256,7 @@ final class ClusterCommands {
      * of unreachable servers no longer count.
      */
     private static void removeCacheNode(TabletState state, String node) {
+        ArrayCommands.abandonRebuildsOf(state, node);
         state.stripes.releaseAll(node);
         state.stripes.dropTrimClaims(node);
         state.deathSuspicions.dropReporter(node);

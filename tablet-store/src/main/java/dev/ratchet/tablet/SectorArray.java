@@ -96,7 +96,14 @@ final class SectorArray {
         }
         Slot slot = slots.get(index);
         deadNodeIds.add(slot.getNodeId());
-        slots.set(index, slot.toBuilder().setState(SlotState.SLOT_DEAD).build());
+        slots.set(
+                index,
+                slot.toBuilder()
+                        .setState(SlotState.SLOT_DEAD)
+                        .clearRebuilderCacheNodeId()
+                        .clearRebuildStripesDone()
+                        .clearRebuildStripesTotal()
+                        .build());
         deathRecordVersion = newDeathRecordVersion;
     }
 
@@ -109,6 +116,17 @@ final class SectorArray {
                         .setNodeId(nodeId)
                         .setAddress(address)
                         .setState(state)
+                        .build());
+    }
+
+    /** Records who rebuilds a REBUILDING slot and how far it got; the caller checked the state. */
+    void setRebuild(int index, String rebuilderCacheNodeId, long stripesDone, long stripesTotal) {
+        slots.set(
+                index,
+                slots.get(index).toBuilder()
+                        .setRebuilderCacheNodeId(rebuilderCacheNodeId)
+                        .setRebuildStripesDone(stripesDone)
+                        .setRebuildStripesTotal(stripesTotal)
                         .build());
     }
 

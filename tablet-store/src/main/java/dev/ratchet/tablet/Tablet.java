@@ -109,6 +109,15 @@ record Tablet(long id, long version, long first, long last, TabletBlob blob, Lis
                 return "stripe " + Long.toUnsignedString(stripe) + " appears twice in one blob";
             }
         }
+        int written = blob.getWrittenSlotNodeIdsCount();
+        if (written != 0 && written != dataShards + parityShards) {
+            return "blob names " + written + " written slots; expected " + (dataShards + parityShards);
+        }
+        for (String id : blob.getWrittenSlotNodeIdsList()) {
+            if (!id.isEmpty() && !InputRules.isNodeId(id)) {
+                return "a written slot's node id must be empty or 64 lowercase hex characters";
+            }
+        }
         return null;
     }
 }

@@ -5,6 +5,8 @@ import dev.ratchet.tablet.proto.CommitTabletsResult;
 import dev.ratchet.tablet.proto.MergeTablets;
 import dev.ratchet.tablet.proto.MergeTabletsResult;
 import dev.ratchet.tablet.proto.Result;
+import dev.ratchet.tablet.proto.Slot;
+import dev.ratchet.tablet.proto.SlotState;
 import dev.ratchet.tablet.proto.SplitTablet;
 import dev.ratchet.tablet.proto.SplitTabletResult;
 import dev.ratchet.tablet.proto.TabletBlob;
@@ -61,6 +63,10 @@ final class TabletCommands {
         if (epoch != null) {
             return commitResult(CommitTabletsResult.Status.UNKNOWN_KEY_EPOCH, epoch);
         }
+        String skipped = skippedWritableSlot(state, blobs);
+        if (skipped != null) {
+            return commitResult(CommitTabletsResult.Status.ARRAY_CHANGED, skipped);
+        }
         String unreserved = unreservedStripe(state, node, blobs);
         if (unreserved != null) {
             return commitResult(CommitTabletsResult.Status.STRIPE_NOT_RESERVED, unreserved);
@@ -77,7 +83,7 @@ final class TabletCommands {
         CommitTabletsResult.Builder result = CommitTabletsResult.newBuilder().setStatus(CommitTabletsResult.Status.OK);
         for (int i = 0; i < count; i++) {
             Tablet old = current.get(i);
-            TabletBlob blob = blobs.get(i);
+            TabletBlob blob = stored(blobs.get(i));
             Tablet next;
             if (command.getCommits(i).getDelta()) {
                 // Copy-on-write still holds: the delta's stripes are fresh, and the base and the
@@ -190,13 +196,17 @@ final class TabletCommands {
         if (epoch != null) {
             return splitResult(SplitTabletResult.Status.UNKNOWN_KEY_EPOCH, epoch);
         }
+        String skipped = skippedWritableSlot(state, blobs);
+        if (skipped != null) {
+            return splitResult(SplitTabletResult.Status.ARRAY_CHANGED, skipped);
+        }
         String unreserved = unreservedStripe(state, node, blobs);
         if (unreserved != null) {
             return splitResult(SplitTabletResult.Status.STRIPE_NOT_RESERVED, unreserved);
         }
 
-        Tablet left = new Tablet(tablet.id(), tablet.version() + 1, tablet.first(), position - 1, blobs.get(0));
-        Tablet right = new Tablet(state.nextTabletId++, 1, position, tablet.last(), blobs.get(1));
+        Tablet left = new Tablet(tablet.id(), tablet.version() + 1, tablet.first(), position - 1, stored(blobs.get(0)));
+        Tablet right = new Tablet(state.nextTabletId++, 1, position, tablet.last(), stored(blobs.get(1)));
         replaceStripes(state, node, List.of(tablet), left.blob());
         state.stripes.consume(node, right.blob().getStripesList());
         state.ring.put(left);
@@ -247,12 +257,17 @@ final class TabletCommands {
         if (epoch != null) {
             return mergeResult(MergeTabletsResult.Status.UNKNOWN_KEY_EPOCH, epoch);
         }
+        String skipped = skippedWritableSlot(state, blobs);
+        if (skipped != null) {
+            return mergeResult(MergeTabletsResult.Status.ARRAY_CHANGED, skipped);
+        }
         String unreserved = unreservedStripe(state, node, blobs);
         if (unreserved != null) {
             return mergeResult(MergeTabletsResult.Status.STRIPE_NOT_RESERVED, unreserved);
         }
 
-        Tablet merged = new Tablet(left.id(), left.version() + 1, left.first(), right.last(), command.getMergedBlob());
+        Tablet merged =
+                new Tablet(left.id(), left.version() + 1, left.first(), right.last(), stored(command.getMergedBlob()));
         replaceStripes(state, node, List.of(left, right), merged.blob());
         state.ring.remove(right.id());
         state.ring.put(merged);
@@ -261,6 +276,47 @@ final class TabletCommands {
                         .setStatus(MergeTabletsResult.Status.OK)
                         .setMerged(merged.toHeader()))
                 .build();
+    }
+
+    /**
+     * Returns why some blob was not written to the server of every slot the store has LIVE or
+     * REBUILDING, or null.
+     *
+     * <p>A rebuild copies the stripes live when its slot became REBUILDING; every version committed
+     * later must already hold its shard on the new server, or the slot would turn LIVE without it
+     * (and a later loss of m other servers would make it unreadable). A writer whose array had not
+     * yet adopted the new server skipped that slot, so its commit is refused ARRAY_CHANGED; it
+     * follows the array view and writes again. The same holds once the slot is LIVE: a writer
+     * that still has not adopted the rebuilt server would otherwise leave it a hole no rebuild
+     * covers. A slot DEAD in the store is never required, and a slot can only be DEAD in a
+     * writer's array after it is DEAD in the store (deaths are decided here), so a writer that has
+     * followed the view can always meet this rule.
+     */
+    private static String skippedWritableSlot(TabletState state, List<TabletBlob> blobs) {
+        for (Slot slot : state.array.slots()) {
+            if (slot.getState() == SlotState.SLOT_DEAD) {
+                continue;
+            }
+            for (TabletBlob blob : blobs) {
+                if (blob.getStripesCount() == 0) {
+                    continue;
+                }
+                boolean reached = blob.getWrittenSlotNodeIdsCount() > slot.getSlotIndex()
+                        && blob.getWrittenSlotNodeIds(slot.getSlotIndex()).equals(slot.getNodeId());
+                if (!reached) {
+                    return "slot " + slot.getSlotIndex() + " is " + slot.getState() + " on " + slot.getNodeId()
+                            + ", and a blob was not written to it";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Returns {@code blob} as the store keeps it: without what only the command needed. */
+    private static TabletBlob stored(TabletBlob blob) {
+        return blob.getWrittenSlotNodeIdsCount() == 0
+                ? blob
+                : blob.toBuilder().clearWrittenSlotNodeIds().build();
     }
 
     /** Retires the old tablets' stripes and takes the new blob's stripes out of the node's reservation. */

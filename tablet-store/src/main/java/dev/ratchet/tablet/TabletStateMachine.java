@@ -160,6 +160,9 @@ public final class TabletStateMachine {
             case MARK_SLOT_DEAD -> ArrayCommands.markDead(state, command.getMarkSlotDead());
             case ASSIGN_REPLACEMENT -> ArrayCommands.assignReplacement(state, command.getAssignReplacement());
             case MARK_SLOT_REBUILT -> ArrayCommands.markRebuilt(state, command.getMarkSlotRebuilt());
+            case RECORD_REBUILD_PROGRESS ->
+                ArrayCommands.recordRebuildProgress(state, command.getRecordRebuildProgress());
+            case ABANDON_REBUILD -> ArrayCommands.abandonRebuild(state, command.getAbandonRebuild());
             case ROTATE_DATA_KEY -> ClusterCommands.rotateDataKey(state, command.getRotateDataKey());
             case REGISTER_CACHE_NODE -> ClusterCommands.registerCacheNode(state, command.getRegisterCacheNode());
             case DEREGISTER_CACHE_NODE -> ClusterCommands.deregisterCacheNode(state, command.getDeregisterCacheNode());

@@ -190,7 +190,8 @@ class ArrayCommandsTest {
                                 .setSlotIndex(slot)
                                 .setReplacement(SlotAssignment.newBuilder()
                                         .setNodeId(node)
-                                        .setAddress("new:7000")))
+                                        .setAddress("new:7000"))
+                                .setRebuilderCacheNodeId(CACHE_A))
                         .build())
                 .getAssignReplacement()
                 .getStatus();
@@ -198,8 +199,10 @@ class ArrayCommandsTest {
 
     private MarkSlotRebuiltResult.Status rebuilt(int slot, String node) {
         return machine.apply(fixtures.command()
-                        .setMarkSlotRebuilt(
-                                MarkSlotRebuilt.newBuilder().setSlotIndex(slot).setExpectedNodeId(node))
+                        .setMarkSlotRebuilt(MarkSlotRebuilt.newBuilder()
+                                .setSlotIndex(slot)
+                                .setExpectedNodeId(node)
+                                .setRebuilderCacheNodeId(CACHE_A))
                         .build())
                 .getMarkSlotRebuilt()
                 .getStatus();

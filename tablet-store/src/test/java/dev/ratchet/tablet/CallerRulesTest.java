@@ -11,6 +11,7 @@ import dev.ratchet.attestation.TestClusterCa;
 import dev.ratchet.attestation.tls.AttestedPeer;
 import dev.ratchet.raft.RequestAuthorizer.RequestKind;
 import dev.ratchet.raft.RequestRefusedException;
+import dev.ratchet.tablet.proto.AbandonRebuild;
 import dev.ratchet.tablet.proto.AssignReplacement;
 import dev.ratchet.tablet.proto.CacheNodeHeartbeat;
 import dev.ratchet.tablet.proto.ClaimTrim;
@@ -22,6 +23,7 @@ import dev.ratchet.tablet.proto.MarkSlotDead;
 import dev.ratchet.tablet.proto.MarkSlotRebuilt;
 import dev.ratchet.tablet.proto.MergeTablets;
 import dev.ratchet.tablet.proto.Query;
+import dev.ratchet.tablet.proto.RecordRebuildProgress;
 import dev.ratchet.tablet.proto.RegisterCacheNode;
 import dev.ratchet.tablet.proto.ReleaseStripes;
 import dev.ratchet.tablet.proto.ReserveStripes;
@@ -54,7 +56,12 @@ class CallerRulesTest {
             Command.KindCase.MERGE_TABLETS,
             Command.KindCase.REGISTER_CACHE_NODE,
             Command.KindCase.DEREGISTER_CACHE_NODE,
-            Command.KindCase.CACHE_NODE_HEARTBEAT);
+            Command.KindCase.CACHE_NODE_HEARTBEAT,
+            // A rebuild names its rebuilder, whose removal abandons it: a cache names only itself.
+            Command.KindCase.ASSIGN_REPLACEMENT,
+            Command.KindCase.MARK_SLOT_REBUILT,
+            Command.KindCase.RECORD_REBUILD_PROGRESS,
+            Command.KindCase.ABANDON_REBUILD);
 
     private static final Set<Command.KindCase> OPERATORS_ONLY =
             EnumSet.of(Command.KindCase.BOOTSTRAP, Command.KindCase.ROTATE_DATA_KEY, Command.KindCase.UPDATE_POLICY);
@@ -86,14 +93,6 @@ class CallerRulesTest {
                                 RequestRefusedException.class,
                                 () -> authorize(CACHE, command(Command.KindCase.RESERVE_STRIPES, "")))
                         .code());
-    }
-
-    @Test
-    void arrayUpkeepNamesSectorServers_soACacheMayRunItOnAnyOfThem() {
-        for (Command.KindCase kind :
-                EnumSet.of(Command.KindCase.ASSIGN_REPLACEMENT, Command.KindCase.MARK_SLOT_REBUILT)) {
-            assertDoesNotThrow(() -> authorize(CACHE, command(kind, OTHER_CACHE)), kind::toString);
-        }
     }
 
     @Test
@@ -188,9 +187,18 @@ class CallerRulesTest {
             case MARK_SLOT_DEAD ->
                 command.setMarkSlotDead(
                         MarkSlotDead.newBuilder().setExpectedNodeId(sector).setReporterCacheNodeId(cacheNodeId));
-            case ASSIGN_REPLACEMENT -> command.setAssignReplacement(AssignReplacement.newBuilder());
+            case ASSIGN_REPLACEMENT ->
+                command.setAssignReplacement(AssignReplacement.newBuilder().setRebuilderCacheNodeId(cacheNodeId));
             case MARK_SLOT_REBUILT ->
-                command.setMarkSlotRebuilt(MarkSlotRebuilt.newBuilder().setExpectedNodeId(sector));
+                command.setMarkSlotRebuilt(
+                        MarkSlotRebuilt.newBuilder().setExpectedNodeId(sector).setRebuilderCacheNodeId(cacheNodeId));
+            case RECORD_REBUILD_PROGRESS ->
+                command.setRecordRebuildProgress(RecordRebuildProgress.newBuilder()
+                        .setExpectedNodeId(sector)
+                        .setRebuilderCacheNodeId(cacheNodeId));
+            case ABANDON_REBUILD ->
+                command.setAbandonRebuild(
+                        AbandonRebuild.newBuilder().setExpectedNodeId(sector).setRebuilderCacheNodeId(cacheNodeId));
             case ROTATE_DATA_KEY ->
                 command.setRotateDataKey(RotateDataKey.newBuilder().setNewEpoch(2));
             case REGISTER_CACHE_NODE ->

@@ -3,6 +3,7 @@ package dev.ratchet.tablet;
 import static dev.ratchet.tablet.Fixtures.nodeId;
 
 import com.google.protobuf.ByteString;
+import dev.ratchet.tablet.proto.AbandonRebuild;
 import dev.ratchet.tablet.proto.ArrayQuery;
 import dev.ratchet.tablet.proto.ArrayView;
 import dev.ratchet.tablet.proto.AssignReplacement;
@@ -89,7 +90,16 @@ final class CommandGenerator {
         } else if (roll < 77) {
             return command.setAssignReplacement(assign(machine)).build();
         } else if (roll < 80) {
-            return command.setMarkSlotRebuilt(rebuilt(machine)).build();
+            MarkSlotRebuilt rebuilt = rebuilt(machine);
+            // Rarely: an abandoned rebuild leaves the slot DEAD, and dead slots cap further deaths.
+            if (random.nextInt(8) == 0) {
+                return command.setAbandonRebuild(AbandonRebuild.newBuilder()
+                                .setSlotIndex(rebuilt.getSlotIndex())
+                                .setExpectedNodeId(rebuilt.getExpectedNodeId())
+                                .setRebuilderCacheNodeId(rebuilt.getRebuilderCacheNodeId()))
+                        .build();
+            }
+            return command.setMarkSlotRebuilt(rebuilt).build();
         } else if (roll < 83) {
             return command.setRotateDataKey(rotate(machine)).build();
         } else if (roll < 91) {
@@ -247,6 +257,7 @@ final class CommandGenerator {
         return AssignReplacement.newBuilder()
                 .setSlotIndex(slot.getSlotIndex())
                 .setReplacement(SlotAssignment.newBuilder().setNodeId(node).setAddress("replacement:7000"))
+                .setRebuilderCacheNodeId(pick(CACHE_POOL))
                 .build();
     }
 
@@ -258,9 +269,11 @@ final class CommandGenerator {
             }
         }
         Slot slot = slots.isEmpty() ? pick(array(machine).getSlotsList()) : pick(slots);
+        String rebuilder = random.nextInt(5) == 0 ? pick(CACHE_POOL) : slot.getRebuilderCacheNodeId();
         return MarkSlotRebuilt.newBuilder()
                 .setSlotIndex(slot.getSlotIndex())
                 .setExpectedNodeId(slot.getNodeId())
+                .setRebuilderCacheNodeId(rebuilder)
                 .build();
     }
 
@@ -306,8 +319,15 @@ final class CommandGenerator {
                         .build())
                 .getDataKeys()
                 .getCurrentEpoch();
-        TabletBlob blob = Fixtures.blob(stripes, roll == 2 ? epoch + 5 : epoch);
-        return roll == 3 ? blob.toBuilder().setNonce(ByteString.EMPTY).build() : blob;
+        TabletBlob.Builder blob = Fixtures.blob(stripes, roll == 2 ? epoch + 5 : epoch).toBuilder()
+                .clearWrittenSlotNodeIds();
+        // Written where the array is, mostly; sometimes by a writer that skipped a rebuilt slot.
+        for (Slot slot : array(machine).getSlotsList()) {
+            boolean skipped = slot.getState() == SlotState.SLOT_DEAD
+                    || (slot.getState() != SlotState.SLOT_DEAD && random.nextInt(8) == 0);
+            blob.addWrittenSlotNodeIds(skipped ? "" : slot.getNodeId());
+        }
+        return roll == 3 ? blob.setNonce(ByteString.EMPTY).build() : blob.build();
     }
 
     private List<Long> take(List<Long> from, int count) {

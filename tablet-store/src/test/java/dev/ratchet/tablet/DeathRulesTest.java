@@ -252,7 +252,8 @@ class DeathRulesTest {
                 .setAssignReplacement(AssignReplacement.newBuilder()
                         .setSlotIndex(slot)
                         .setReplacement(
-                                SlotAssignment.newBuilder().setNodeId(node).setAddress("new:7000")))
+                                SlotAssignment.newBuilder().setNodeId(node).setAddress("new:7000"))
+                        .setRebuilderCacheNodeId(Fixtures.nodeId("cache-a")))
                 .build());
     }
 

@@ -84,7 +84,10 @@ final class Fixtures {
         return nodeId("sector-" + i);
     }
 
-    /** Returns a well-formed non-empty blob over {@code stripes} under key {@code epoch}. */
+    /**
+     * Returns a well-formed non-empty blob over {@code stripes} under key {@code epoch}, written to
+     * every original sector server.
+     */
     static TabletBlob blob(List<Long> stripes, long epoch) {
         TabletBlob.Builder blob = TabletBlob.newBuilder()
                 .addAllStripes(stripes)
@@ -95,6 +98,9 @@ final class Fixtures {
                 .setKeyCount(stripes.size() * 10L);
         for (int i = 0; i < stripes.size() * (K + M); i++) {
             blob.addShardDigests(ByteString.copyFrom(new byte[Limits.DIGEST_BYTES]));
+        }
+        for (int i = 0; i < K + M; i++) {
+            blob.addWrittenSlotNodeIds(sectorId(i));
         }
         return blob.build();
     }

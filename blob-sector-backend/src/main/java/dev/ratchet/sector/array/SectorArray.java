@@ -130,14 +130,17 @@ public final class SectorArray implements AutoCloseable {
                     + layout.stripeDataBytes() + " bytes, got " + ownStripes.length);
         }
         byte[][] digests = new byte[ownStripes.length * layout.slotCount()][];
+        String[] writtenTo = new String[layout.slotCount()];
         return BatchPipeline.run(StripeBatch.split(ownStripes, stripesPerBatch), stripesInFlightMax, batch -> {
                     Slot[] snapshot = writableSnapshot("write");
+                    noteWrittenTo(writtenTo, snapshot);
                     return CompletableFuture.supplyAsync(
                                     () -> StripeBatchWrite.write(layout, code, calls, batch, snapshot, blob, digests),
                                     executor)
                             .thenCompose(written -> written);
                 })
-                .thenApply(ignored -> new StripeWrite(ownStripes, blob.length, Arrays.asList(digests)));
+                .thenApply(ignored ->
+                        new StripeWrite(ownStripes, blob.length, Arrays.asList(digests), written(writtenTo)));
     }
 
     /**
@@ -381,6 +384,30 @@ public final class SectorArray implements AutoCloseable {
         synchronized (lock) {
             checkOpen();
             return slots.clone();
+        }
+    }
+
+    /**
+     * Folds one batch's slots into {@code writtenTo}: a slot keeps its server's node id only while
+     * every batch so far wrote to that same server.
+     */
+    private static void noteWrittenTo(String[] writtenTo, Slot[] snapshot) {
+        synchronized (writtenTo) {
+            for (Slot slot : snapshot) {
+                String id = slot.writable() ? slot.device().nodeId() : "";
+                String before = writtenTo[slot.index()];
+                writtenTo[slot.index()] = before == null || before.equals(id) ? id : "";
+            }
+        }
+    }
+
+    private static List<String> written(String[] writtenTo) {
+        synchronized (writtenTo) {
+            List<String> ids = new ArrayList<>(writtenTo.length);
+            for (String id : writtenTo) {
+                ids.add(id == null ? "" : id);
+            }
+            return ids;
         }
     }
 

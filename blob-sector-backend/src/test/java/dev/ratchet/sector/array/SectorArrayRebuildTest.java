@@ -151,7 +151,13 @@ class SectorArrayRebuildTest {
     void rebuild_whileWritesAndDeathsHappen_writesReachTheNewServerAndADeathStopsIt() {
         try (ArrayFixture fixture = new ArrayFixture(4, 2)) {
             StripeWrite before = fixture.write(0, fixture.randomBlob(4 * SECTOR));
+            assertEquals(
+                    List.of("node-0", "node-1", "node-2", "node-3", "node-4", "node-5"), before.writtenSlotNodeIds());
             fixture.array.markDead(2, 1);
+            assertEquals(
+                    List.of("node-0", "node-1", "", "node-3", "node-4", "node-5"),
+                    fixture.write(10, fixture.randomBlob(SECTOR)).writtenSlotNodeIds(),
+                    "a write past a DEAD slot says it skipped it");
             InMemorySectorDevice fresh = new InMemorySectorDevice("fresh");
             fresh.hold();
             CompletableFuture<RebuildProgress> rebuild =
@@ -163,6 +169,7 @@ class SectorArrayRebuildTest {
             byte[] during = fixture.randomBlob(4 * SECTOR);
             CompletableFuture<StripeWrite> write = fixture.array.write(ArrayFixture.stripes(50, 1), during);
             StripeWrite duringWrite = ArrayFixture.releaseUntilDone(write, List.of(fresh));
+            assertEquals("fresh", duringWrite.writtenSlotNodeIds().get(2), "a REBUILDING slot's new server is written");
             ArrayFixture.releaseUntilDone(rebuild, List.of(fresh));
             fresh.stopHolding();
             fixture.device(0).setFault(InMemorySectorDevice.Fault.UNAVAILABLE);
