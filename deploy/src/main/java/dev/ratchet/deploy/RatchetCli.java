@@ -1,5 +1,6 @@
 package dev.ratchet.deploy;
 
+import dev.ratchet.chaos.ChaosCli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,7 +29,8 @@ import picocli.CommandLine.Command;
             CasCommand.class,
             DelCommand.class,
             StatusCommand.class,
-            RebuildCommand.class
+            RebuildCommand.class,
+            ChaosCli.class
         })
 public final class RatchetCli implements Runnable {
     /** Exit code of a usage error (picocli's default, kept explicit because scripts depend on it). */

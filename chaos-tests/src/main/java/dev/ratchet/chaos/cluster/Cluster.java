@@ -1,0 +1,246 @@
+package dev.ratchet.chaos.cluster;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * A real Ratchet cluster for a chaos run: every role its own JVM, started from the {@code ratchet}
+ * launcher with the INSECURE simulated platform, each with a log under {@code nodes/}. The tablet
+ * store is bootstrapped with {@code ratchet raft bootstrap}, which claims the sector servers, and
+ * then the cache nodes join. {@link #close} kills every process it started, by pid.
+ *
+ * <p>On loopback for now; network namespaces come with the partition nemeses.
+ */
+public final class Cluster implements AutoCloseable {
+    static final String HOST = "127.0.0.1";
+    static final Pattern TABLET_STORE_READY =
+            Pattern.compile("tablet-store listening on (\\S+:\\d+,\\d+,\\d+) node-id=([0-9a-f]{64})");
+    static final Pattern SECTOR_SERVER_READY =
+            Pattern.compile("sector-server listening on (\\S+:\\d+) node-id=([0-9a-f]{64})");
+    static final Pattern CACHE_NODE_READY =
+            Pattern.compile("cache-node listening on (\\S+:\\d+) node-id=([0-9a-f]{64})");
+    private static final long READY_TIMEOUT_MILLIS = 120_000;
+    private static final long BOOTSTRAP_TIMEOUT_SECONDS = 120;
+
+    private final ClusterSpec spec;
+    private final Path launcher;
+    private final Path runDirectory;
+    private final Path simulatedCa;
+    private final List<NodeProcess> tabletStores = new CopyOnWriteArrayList<>();
+    private final List<NodeProcess> sectorServers = new CopyOnWriteArrayList<>();
+    private final List<NodeProcess> cacheNodes = new CopyOnWriteArrayList<>();
+    private final Set<Integer> portsHandedOut = new HashSet<>();
+    private List<String> tabletStorePeers = List.of();
+    private int started;
+
+    private Cluster(ClusterSpec spec, Path launcher, Path runDirectory) {
+        this.spec = spec;
+        this.launcher = launcher;
+        this.runDirectory = runDirectory;
+        this.simulatedCa = runDirectory.resolve("simulated-ca");
+    }
+
+    /**
+     * Starts a cluster of shape {@code spec} from the launcher {@code launcher} ({@code
+     * deploy/bin/ratchet}), with logs under {@code runDirectory/nodes}.
+     *
+     * @throws IOException if some process does not start or the bootstrap fails; what started is
+     *     killed
+     */
+    public static Cluster start(ClusterSpec spec, Path launcher, Path runDirectory) throws IOException {
+        Files.createDirectories(runDirectory.resolve("nodes"));
+        Cluster cluster = new Cluster(spec, launcher, runDirectory);
+        try {
+            cluster.bringUp();
+            return cluster;
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void bringUp() throws IOException {
+        List<String> peers = new ArrayList<>();
+        for (int i = 0; i < spec.tabletStores(); i++) {
+            NodeProcess store = startTabletStore();
+            peers.add(store.readyLine().group(2) + "@" + store.readyLine().group(1));
+        }
+        tabletStorePeers = List.copyOf(peers);
+        List<String> sectors = new ArrayList<>();
+        for (int j = 0; j < spec.dataShards() + spec.parityShards(); j++) {
+            NodeProcess sector = startSectorServer();
+            sectors.add(sector.readyLine().group(2) + "@" + sector.readyLine().group(1));
+        }
+        bootstrap(peers, sectors);
+        for (int c = 0; c < spec.cacheNodes(); c++) {
+            startCacheNode();
+        }
+    }
+
+    /** Starts one more tablet-store node (not yet a member: a replacement must be joined). */
+    public NodeProcess startTabletStore() throws IOException {
+        String ports = freePort() + "," + freePort() + "," + freePort();
+        NodeProcess node = start(
+                "tablet-store",
+                List.of("tablet-store", "--listen", HOST, "--ports", ports),
+                "-Xmx256m -XX:+UseSerialGC",
+                TABLET_STORE_READY);
+        tabletStores.add(node);
+        return node;
+    }
+
+    /** Starts one more sector server, unclaimed (a bootstrap or a rebuild claims it). */
+    public NodeProcess startSectorServer() throws IOException {
+        NodeProcess node = start(
+                "sector-server",
+                List.of("sector-server", "--listen", HOST + ":0", "--sectors", Long.toString(spec.stripes())),
+                "-Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=" + (spec.stripes() * 4096 + (64L << 20)),
+                SECTOR_SERVER_READY);
+        sectorServers.add(node);
+        return node;
+    }
+
+    /** Starts one more cache node against the tablet store's first members. */
+    public NodeProcess startCacheNode() throws IOException {
+        return startCacheNode(HOST + ":0");
+    }
+
+    /**
+     * Starts a fresh cache node on the address of {@code dead} (which must be dead), so clients
+     * that know only that address reach it; the old entry stays in {@link #cacheNodes}, dead.
+     */
+    public NodeProcess restartCacheNode(NodeProcess dead) throws IOException {
+        if (dead.alive()) {
+            throw new IllegalStateException(dead + " is still running");
+        }
+        return startCacheNode(dead.readyLine().group(1));
+    }
+
+    private NodeProcess startCacheNode(String listen) throws IOException {
+        List<String> args = new ArrayList<>(List.of("cache-node", "--listen", listen));
+        tabletStorePeers.forEach(peer -> args.addAll(List.of("--tablet-store", peer)));
+        NodeProcess node = start("cache-node", args, "-Xmx512m -XX:+UseSerialGC", CACHE_NODE_READY);
+        cacheNodes.add(node);
+        return node;
+    }
+
+    private void bootstrap(List<String> peers, List<String> sectors) throws IOException {
+        List<String> args = new ArrayList<>(List.of("raft", "bootstrap"));
+        peers.forEach(peer -> args.addAll(List.of("--peer", peer)));
+        args.addAll(List.of(
+                "--geometry",
+                spec.dataShards() + "+" + spec.parityShards(),
+                "--tablets",
+                Integer.toString(spec.tablets()),
+                "--stripes",
+                Long.toString(spec.stripes())));
+        sectors.forEach(sector -> args.addAll(List.of("--sector", sector)));
+        Path log = runDirectory.resolve("nodes").resolve("raft-bootstrap.log");
+        Process process = new ProcessBuilder(command(args))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            if (!process.waitFor(BOOTSTRAP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("raft bootstrap did not finish in " + BOOTSTRAP_TIMEOUT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during the bootstrap", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("raft bootstrap exited " + process.exitValue() + ":\n"
+                    + Files.readString(log, StandardCharsets.UTF_8));
+        }
+    }
+
+    private NodeProcess start(String role, List<String> args, String jvmOptions, Pattern ready) throws IOException {
+        String name;
+        synchronized (this) {
+            name = role + "-" + started++;
+        }
+        List<String> command = command(args);
+        Path log = runDirectory.resolve("nodes").resolve(name + ".log");
+        return NodeProcess.start(name, withJvmOptions(command, jvmOptions), log, ready, READY_TIMEOUT_MILLIS);
+    }
+
+    private List<String> command(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(launcher.toString());
+        command.addAll(args);
+        command.addAll(List.of("--platform", "simulated", "--allow-simulated", "--sim-ca", simulatedCa.toString()));
+        return command;
+    }
+
+    /** The launcher reads JVM options from RATCHET_JAVA_OPTS; {@code env} runs it with them set. */
+    private static List<String> withJvmOptions(List<String> command, String jvmOptions) {
+        List<String> withEnv = new ArrayList<>(List.of("env", "RATCHET_JAVA_OPTS=" + jvmOptions));
+        withEnv.addAll(command);
+        return withEnv;
+    }
+
+    private synchronized int freePort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+                if (portsHandedOut.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
+        }
+        throw new IOException("no free port found");
+    }
+
+    public ClusterSpec spec() {
+        return spec;
+    }
+
+    /** The tablet-store nodes started so far, dead ones included. */
+    public List<NodeProcess> tabletStores() {
+        return List.copyOf(tabletStores);
+    }
+
+    public List<NodeProcess> sectorServers() {
+        return List.copyOf(sectorServers);
+    }
+
+    public List<NodeProcess> cacheNodes() {
+        return List.copyOf(cacheNodes);
+    }
+
+    /** The cache nodes' client endpoints (HOST:PORT), each once, live or not. */
+    public List<String> cacheEndpoints() {
+        return cacheNodes.stream()
+                .map(node -> node.readyLine().group(1))
+                .distinct()
+                .toList();
+    }
+
+    /** The simulated CA every process and client of this run trusts. */
+    public Path simulatedCa() {
+        return simulatedCa;
+    }
+
+    @Override
+    public void close() {
+        List<NodeProcess> all = new ArrayList<>();
+        all.addAll(cacheNodes);
+        all.addAll(sectorServers);
+        all.addAll(tabletStores);
+        for (NodeProcess node : all) {
+            node.close();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.ratchet.chaos.nemesis;
+
+import dev.ratchet.chaos.cluster.Cluster;
+import dev.ratchet.chaos.cluster.NodeProcess;
+import dev.ratchet.client.RatchetClient;
+import dev.ratchet.client.RatchetException;
+import dev.ratchet.client.proto.RaftMember;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * What a nemesis acts on: the cluster's processes, a client to ask it who leads, and the run's
+ * seeded randomness for choosing targets.
+ */
+public final class Target {
+    private final Cluster cluster;
+    private final RatchetClient admin;
+    private final SplittableRandom random;
+
+    public Target(Cluster cluster, RatchetClient admin, SplittableRandom random) {
+        this.cluster = cluster;
+        this.admin = admin;
+        this.random = random;
+    }
+
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    /** Picks one of {@code nodes} with the run's randomness. */
+    public <T> T pick(List<T> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalStateException("nothing to pick from");
+        }
+        return nodes.get(random.nextInt(nodes.size()));
+    }
+
+    /** Returns the live, unpaused tablet-store node that leads now, as a cache node reports it. */
+    public Optional<NodeProcess> leader() {
+        return raftMembers().stream()
+                .filter(RaftMember::getLeader)
+                .findFirst()
+                .flatMap(member -> byNodeId(member.getNodeId()));
+    }
+
+    /** Returns the live, unpaused tablet-store members that do not lead. */
+    public List<NodeProcess> followers() {
+        return raftMembers().stream()
+                .filter(member -> !member.getLeader())
+                .map(member -> byNodeId(member.getNodeId()))
+                .flatMap(Optional::stream)
+                .toList();
+    }
+
+    private List<RaftMember> raftMembers() {
+        try {
+            return admin.status().getRaftMembersList();
+        } catch (RatchetException e) {
+            return List.of();
+        }
+    }
+
+    private Optional<NodeProcess> byNodeId(String nodeId) {
+        return running(cluster.tabletStores()).stream()
+                .filter(node -> node.readyLine().group(2).equals(nodeId))
+                .findFirst();
+    }
+
+    /** Returns those of {@code nodes} that are alive and not paused: the ones a new fault may hit. */
+    static List<NodeProcess> running(List<NodeProcess> nodes) {
+        return nodes.stream().filter(node -> node.alive() && !node.paused()).toList();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.ratchet.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code deploy/bin/ratchet chaos} as a real process: a short run against a real cluster (every
+ * role its own JVM) under two nemeses must come out VALID, {@code chaos check} must agree on the
+ * stored history, and must find a stale read planted in it; and no process of the run outlives it.
+ */
+class ChaosLauncherIT {
+    private static final long RUN_TIMEOUT_SECONDS = 420;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void list_namesEveryNemesis_oneALine_nameFirst() throws Exception {
+        Result list = ratchet(60, "chaos", "list");
+
+        assertEquals(0, list.exitCode(), list.out());
+        List<String> names = list.out().lines().map(line -> line.split("\t")[0]).toList();
+        assertTrue(names.containsAll(List.of("kill-cache", "pause-leader")), names.toString());
+    }
+
+    @Test
+    void aShortRunUnderNemeses_isValid_andCheckAgrees_andFindsAPlantedStaleRead() throws Exception {
+        Path run = dir.resolve("run");
+        Result result = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--workload",
+                "register",
+                "--nemesis",
+                "pause-leader,kill-cache",
+                "--time-limit",
+                "20",
+                "--seed",
+                "7",
+                "--dir",
+                run.toString());
+
+        String last = lastLine(result.out());
+        assertEquals(0, result.exitCode(), result.out());
+        assertTrue(
+                last.matches("chaos register nemesis=pause-leader,kill-cache seed=7 ops=\\d+ ok=\\d+ info=\\d+"
+                        + " verdict=VALID lost=0 recovery_s=\\d+\\.\\d"),
+                last);
+        assertTrue(Files.isRegularFile(run.resolve("results.json")));
+        assertTrue(Files.isRegularFile(run.resolve("nodes").resolve("tablet-store-0.log")));
+        assertNoProcessOf(run);
+
+        Result check = ratchet(120, "chaos", "check", run.toString());
+        assertEquals(0, check.exitCode(), check.out());
+        assertEquals(last, lastLine(check.out()));
+
+        // A read of an old value, after a newer write was acknowledged, planted at the end.
+        Path history = run.resolve("history.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(history, StandardCharsets.UTF_8));
+        long seq = lines.size() + 1_000_000L;
+        lines.add("{\"seq\":" + seq + ",\"timeNanos\":1,\"process\":90001,\"type\":\"INVOKE\",\"f\":\"put\","
+                + "\"key\":\"planted\",\"value\":\"old\"}");
+        lines.add("{\"seq\":" + (seq + 1) + ",\"timeNanos\":2,\"process\":90001,\"type\":\"OK\",\"f\":\"put\","
+                + "\"key\":\"planted\",\"version\":1}");
+        lines.add("{\"seq\":" + (seq + 2) + ",\"timeNanos\":3,\"process\":90001,\"type\":\"INVOKE\",\"f\":\"put\","
+                + "\"key\":\"planted\",\"value\":\"new\"}");
+        lines.add("{\"seq\":" + (seq + 3) + ",\"timeNanos\":4,\"process\":90001,\"type\":\"OK\",\"f\":\"put\","
+                + "\"key\":\"planted\",\"version\":2}");
+        lines.add("{\"seq\":" + (seq + 4) + ",\"timeNanos\":5,\"process\":90002,\"type\":\"INVOKE\",\"f\":\"get\","
+                + "\"key\":\"planted\"}");
+        lines.add("{\"seq\":" + (seq + 5) + ",\"timeNanos\":6,\"process\":90002,\"type\":\"OK\",\"f\":\"get\","
+                + "\"key\":\"planted\",\"value\":\"old\",\"version\":1}");
+        Files.write(history, lines, StandardCharsets.UTF_8);
+        Result planted = ratchet(120, "chaos", "check", run.toString());
+        assertEquals(1, planted.exitCode(), planted.out());
+        assertTrue(lastLine(planted.out()).contains(" verdict=INVALID lost=1 "), planted.out());
+        assertTrue(Files.isRegularFile(run.resolve("linear").resolve("planted.jsonl")));
+    }
+
+    /** Every pid in the run's node logs' names is gone: the run killed what it started. */
+    private static void assertNoProcessOf(Path run) throws IOException {
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            List<String> leftovers = all.filter(process -> process.info()
+                            .commandLine()
+                            .map(line ->
+                                    line.contains(run.resolve("simulated-ca").toString()))
+                            .orElse(false))
+                    .map(process ->
+                            process.pid() + " " + process.info().commandLine().orElse(""))
+                    .toList();
+            assertTrue(leftovers.isEmpty(), "processes outlived the run: " + leftovers);
+        }
+    }
+
+    private record Result(int exitCode, String out) {}
+
+    private Result ratchet(long timeoutSeconds, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of("bin", "ratchet").toAbsolutePath().toString());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError("ratchet " + String.join(" ", args) + " did not finish");
+        }
+        String text = out.get(10, TimeUnit.SECONDS);
+        assertFalse(text.contains("\tat "), text);
+        return new Result(process.exitValue(), text);
+    }
+
+    private static String lastLine(String out) {
+        List<String> lines = out.lines().filter(line -> !line.isBlank()).toList();
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+}
