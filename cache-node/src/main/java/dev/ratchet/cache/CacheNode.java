@@ -4,6 +4,7 @@ import dev.ratchet.attestation.AttestationException;
 import dev.ratchet.attestation.AttestationVerifier;
 import dev.ratchet.attestation.NodeIdentity;
 import dev.ratchet.attestation.Role;
+import dev.ratchet.attestation.TeePlatform;
 import dev.ratchet.attestation.tls.AttestedKeyManager;
 import dev.ratchet.attestation.tls.AttestedPeerInterceptor;
 import dev.ratchet.attestation.tls.AttestedTls;
@@ -33,8 +34,10 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -453,6 +456,7 @@ public final class CacheNode implements AutoCloseable {
         private long peerExpiryNanos = Heartbeats.EXPIRY_NANOS_DEFAULT;
         private Runnable onRemoved = () -> {};
         private Trimmer.ZeroingStep trimZeroing = Trimmer.ZeroingStep.NOW;
+        private Set<SafetyBreak> safetyBreaks = EnumSet.noneOf(SafetyBreak.class);
 
         private Builder(NodeIdentity identity, AttestationVerifier verifier, List<RaftPeer> tabletStorePeers) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -518,6 +522,16 @@ public final class CacheNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Turns on deliberate safety bugs, for the chaos tests' negative controls only ({@link
+         * SafetyBreak}); {@link #start} refuses any unless this node's identity is on the
+         * simulated platform.
+         */
+        public Builder safetyBreaks(Set<SafetyBreak> breaks) {
+            this.safetyBreaks = breaks.isEmpty() ? EnumSet.noneOf(SafetyBreak.class) : EnumSet.copyOf(breaks);
+            return this;
+        }
+
         /** Sets how long a sector-server call may take before it counts as an erasure. */
         public Builder sectorCallTimeoutMillis(long millis) {
             if (millis < 1) {
@@ -574,6 +588,15 @@ public final class CacheNode implements AutoCloseable {
          *     store refuses to register this node
          */
         public CacheNode start() throws IOException {
+            if (!safetyBreaks.isEmpty() && identity.evidence().platform() != TeePlatform.SIMULATED) {
+                // The negative controls break the store's promises on purpose: never on a real TEE.
+                throw new IllegalStateException(
+                        "safety breaks " + safetyBreaks + " are for chaos tests on the simulated platform only, not on "
+                                + identity.evidence().platform());
+            }
+            if (!safetyBreaks.isEmpty()) {
+                log.error("SAFETY BROKEN ON PURPOSE for a chaos test's negative control: {}", safetyBreaks);
+            }
             Started parts = new Started();
             try {
                 assemble(parts);
@@ -651,9 +674,16 @@ public final class CacheNode implements AutoCloseable {
             TabletBlobs blobs = parts.blobs;
             parts.trimmer = new Trimmer(parts.directory, parts.array, parts.writerSets, parts.workers, trimZeroing);
             splitter.attach(blobs, parts.trimmer);
-            parts.writer =
-                    new TabletWriter(parts.directory, blobs, splitter, parts.workers, parts.timer, tabletQueueDepthMax);
-            TabletReader reader = new TabletReader(parts.directory, blobs, parts.workers);
+            parts.writer = new TabletWriter(
+                    parts.directory,
+                    blobs,
+                    splitter,
+                    parts.workers,
+                    parts.timer,
+                    tabletQueueDepthMax,
+                    safetyBreaks.contains(SafetyBreak.ACK_BEFORE_COMMIT));
+            TabletReader reader = new TabletReader(
+                    parts.directory, blobs, parts.workers, safetyBreaks.contains(SafetyBreak.UNCONFIRMED_READS));
             parts.rebuilds = new Rebuilds(
                     parts.directory,
                     parts.array,

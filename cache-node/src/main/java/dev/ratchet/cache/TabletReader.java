@@ -5,6 +5,7 @@ import dev.ratchet.client.proto.KvError;
 import dev.ratchet.tablet.proto.TabletMeta;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,15 @@ final class TabletReader {
 
     record PendingRead(ByteString key, long position, CompletableFuture<Optional<StoredValue>> answer) {}
 
-    TabletReader(TabletDirectory directory, TabletBlobs blobs, Executor workers) {
+    /** {@link SafetyBreak#UNCONFIRMED_READS}: off in every real deployment. */
+    private final boolean unconfirmedReads;
+
+    /**
+     * A reader. {@code unconfirmedReads} is {@link SafetyBreak#UNCONFIRMED_READS}, a negative
+     * control: false in production.
+     */
+    TabletReader(TabletDirectory directory, TabletBlobs blobs, Executor workers, boolean unconfirmedReads) {
+        this.unconfirmedReads = unconfirmedReads;
         this.directory = Objects.requireNonNull(directory, "directory");
         this.blobs = Objects.requireNonNull(blobs, "blobs");
         this.workers = Objects.requireNonNull(workers, "workers");
@@ -100,7 +109,8 @@ final class TabletReader {
                 byTablet.computeIfAbsent(ring.tabletFor(read.position()).getTabletId(), id -> new ArrayList<>())
                         .add(read);
             }
-            Map<Long, TabletMeta> current = directory.tabletsById(byTablet.keySet());
+            Map<Long, TabletMeta> current =
+                    unconfirmedReads ? lastSeen(ring, byTablet.keySet()) : directory.tabletsById(byTablet.keySet());
             List<PendingRead> moved = new ArrayList<>();
             for (Map.Entry<Long, List<PendingRead>> group : byTablet.entrySet()) {
                 serveTablet(current.get(group.getKey()), group.getValue(), moved);
@@ -112,6 +122,17 @@ final class TabletReader {
                     .completeExceptionally(
                             new KvException(KvError.NOT_SERVING, "the tablets kept moving under this read"));
         }
+    }
+
+    /** The SafetyBreak's read: the versions in this node's last ring, confirmed by nobody. */
+    private static Map<Long, TabletMeta> lastSeen(RingSnapshot ring, Collection<Long> ids) {
+        Map<Long, TabletMeta> seen = new HashMap<>();
+        for (TabletMeta tablet : ring.tablets()) {
+            if (ids.contains(tablet.getTabletId())) {
+                seen.put(tablet.getTabletId(), tablet);
+            }
+        }
+        return seen;
     }
 
     /**

@@ -81,13 +81,22 @@ final class TabletWriter {
         }
     }
 
+    /** {@link SafetyBreak#ACK_BEFORE_COMMIT}: off in every real deployment. */
+    private final boolean ackBeforeCommit;
+
+    /**
+     * A writer. {@code ackBeforeCommit} is {@link SafetyBreak#ACK_BEFORE_COMMIT}, a negative
+     * control: false in production.
+     */
     TabletWriter(
             TabletDirectory directory,
             TabletBlobs blobs,
             TabletSplitter splitter,
             Executor workers,
             ScheduledExecutorService timer,
-            int queueDepthMax) {
+            int queueDepthMax,
+            boolean ackBeforeCommit) {
+        this.ackBeforeCommit = ackBeforeCommit;
         this.directory = Objects.requireNonNull(directory, "directory");
         this.blobs = Objects.requireNonNull(blobs, "blobs");
         this.splitter = Objects.requireNonNull(splitter, "splitter");
@@ -242,6 +251,9 @@ final class TabletWriter {
             TabletBlob blob = asDelta
                     ? blobs.storeDelta(applied.delta(), applied.next(), tabletId, next)
                     : blobs.store(applied.next(), tabletId, next);
+            if (ackBeforeCommit) {
+                answer(ops, applied.outcomes()); // SafetyBreak: the commit below may yet fail
+            }
             CommitTabletsResult result;
             try {
                 result = commit(tablet, blob, asDelta);

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -82,6 +83,13 @@ public final class ChaosCli implements Runnable {
         Path dir;
 
         @Option(
+                names = "--break",
+                paramLabel = "NAME",
+                description = "A negative control: run with the cache nodes' safety broken on purpose"
+                        + " (ack-before-commit, unconfirmed-reads); the run must come out INVALID.")
+        List<String> breaks = new ArrayList<>();
+
+        @Option(
                 names = "--launcher",
                 paramLabel = "PATH",
                 description = "The ratchet launcher the cluster runs from (default: the one that started this).")
@@ -94,7 +102,7 @@ public final class ChaosCli implements Runnable {
             ClusterSpec shape;
             try {
                 nemeses = Nemeses.byNames(nemesis);
-                shape = ClusterSpec.of(nodes);
+                shape = ClusterSpec.of(nodes).withSafetyBreaks(breaks);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }

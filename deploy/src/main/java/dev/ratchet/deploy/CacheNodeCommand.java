@@ -3,11 +3,15 @@ package dev.ratchet.deploy;
 import dev.ratchet.attestation.AttestationException;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.cache.CacheNode;
+import dev.ratchet.cache.SafetyBreak;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,6 +73,13 @@ final class CacheNodeCommand implements Callable<Integer> {
                     "Expire another cache node whose heartbeats stood still this long (default: ${DEFAULT-VALUE}).")
     long peerExpirySeconds = 30;
 
+    @Option(
+            names = "--break",
+            paramLabel = "NAME",
+            description = "INSECURE, chaos tests only, with --platform simulated: break a safety rule on purpose"
+                    + " (ack-before-commit, unconfirmed-reads), so a chaos run must find the violation; repeatable.")
+    List<String> breakNames = new ArrayList<>();
+
     @Mixin
     PlatformOptions platformOptions;
 
@@ -85,6 +96,15 @@ final class CacheNodeCommand implements Callable<Integer> {
         int port = parsePort(listen.substring(colon + 1));
         List<RaftPeer> peers = RaftCommand.peers(spec.commandLine(), "--tablet-store", tabletStoreTexts);
         Clock clock = Clock.systemUTC();
+        Set<SafetyBreak> breaks = EnumSet.noneOf(SafetyBreak.class);
+        for (String name : breakNames) {
+            breaks.add(SafetyBreak.byCliName(name)
+                    .orElseThrow(
+                            () -> usage("--break must be ack-before-commit or unconfirmed-reads, not '" + name + "'")));
+        }
+        if (!breaks.isEmpty() && !"simulated".equals(platformOptions.platformName)) {
+            throw usage("--break is for chaos tests on --platform simulated only");
+        }
         PlatformOptions.Platform platform = platformOptions.platform(Role.CACHE, PEER_ROLES, clock);
         if (peerExpirySeconds < 1 || peerExpirySeconds > 86_400) {
             throw usage("--peer-expiry-seconds must be 1..86400, not " + peerExpirySeconds);
@@ -93,6 +113,7 @@ final class CacheNodeCommand implements Callable<Integer> {
         AtomicBoolean removed = new AtomicBoolean();
         CacheNode node = CacheNode.builder(platform.identity(), platform.verifier(), peers)
                 .listen(host, port)
+                .safetyBreaks(breaks)
                 .clock(clock)
                 .peerExpiry(Duration.ofSeconds(peerExpirySeconds))
                 .onRemoved(() -> {

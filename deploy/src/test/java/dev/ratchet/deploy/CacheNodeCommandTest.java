@@ -52,6 +52,37 @@ class CacheNodeCommandTest {
     }
 
     @Test
+    void aSafetyBreak_onAnyPlatformButSimulated_isAUsageError() {
+        Result result = run(
+                "127.0.0.1:0",
+                List.of("--tablet-store", STORE),
+                "--break",
+                "ack-before-commit",
+                "--platform",
+                "sev-snp",
+                "--allow-measurement",
+                "cache=" + "ab".repeat(48));
+
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--break is for chaos tests on --platform simulated only"), result.err());
+    }
+
+    @Test
+    void anUnknownSafetyBreak_isAUsageError() {
+        Result result = run(
+                "127.0.0.1:0",
+                List.of("--tablet-store", STORE),
+                "--break",
+                "skip-everything",
+                "--platform",
+                "simulated",
+                "--allow-simulated");
+
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("--break must be"), result.err());
+    }
+
+    @Test
     void missingTabletStore_isAUsageError() {
         Result result = run("127.0.0.1:0", List.of(), "--platform", "simulated", "--allow-simulated");
 

@@ -16,11 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code deploy/bin/ratchet chaos} as a real process: a short run against a real cluster (every
  * role its own JVM) under two nemeses must come out VALID, {@code chaos check} must agree on the
- * stored history, and must find a stale read planted in it; and no process of the run outlives it.
+ * stored history, and must find a stale read planted in it; runs with the cache nodes' safety
+ * broken on purpose must come out INVALID; and no process of a run outlives it.
  */
 class ChaosLauncherIT {
     private static final long RUN_TIMEOUT_SECONDS = 420;
@@ -90,6 +93,33 @@ class ChaosLauncherIT {
         assertEquals(1, planted.exitCode(), planted.out());
         assertTrue(lastLine(planted.out()).contains(" verdict=INVALID lost=1 "), planted.out());
         assertTrue(Files.isRegularFile(run.resolve("linear").resolve("planted.jsonl")));
+    }
+
+    /**
+     * The negative controls: with the cache nodes' safety broken on purpose, even a run without
+     * nemeses must come out INVALID. A harness that passes these is not trusted.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ack-before-commit", "unconfirmed-reads"})
+    void aRunWithSafetyBrokenOnPurpose_isInvalid(String safetyBreak) throws Exception {
+        Path run = dir.resolve(safetyBreak);
+        Result result = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--break",
+                safetyBreak,
+                "--time-limit",
+                "15",
+                "--seed",
+                "11",
+                "--dir",
+                run.toString());
+
+        assertEquals(1, result.exitCode(), result.out());
+        assertTrue(lastLine(result.out()).contains(" verdict=INVALID "), result.out());
+        assertTrue(Files.readString(run.resolve("results.json")).contains("\"" + safetyBreak + "\""));
+        assertNoProcessOf(run);
     }
 
     /** Every pid in the run's node logs' names is gone: the run killed what it started. */

@@ -42,10 +42,12 @@ public final class Cluster implements AutoCloseable {
     private final List<NodeProcess> cacheNodes = new CopyOnWriteArrayList<>();
     private final Set<Integer> portsHandedOut = new HashSet<>();
     private List<String> tabletStorePeers = List.of();
+    private final List<String> safetyBreaks;
     private int started;
 
     private Cluster(ClusterSpec spec, Path launcher, Path runDirectory) {
         this.spec = spec;
+        this.safetyBreaks = List.copyOf(spec.safetyBreaks());
         this.launcher = launcher;
         this.runDirectory = runDirectory;
         this.simulatedCa = runDirectory.resolve("simulated-ca");
@@ -130,6 +132,7 @@ public final class Cluster implements AutoCloseable {
     private NodeProcess startCacheNode(String listen) throws IOException {
         List<String> args = new ArrayList<>(List.of("cache-node", "--listen", listen));
         tabletStorePeers.forEach(peer -> args.addAll(List.of("--tablet-store", peer)));
+        safetyBreaks.forEach(name -> args.addAll(List.of("--break", name)));
         NodeProcess node = start("cache-node", args, "-Xmx512m -XX:+UseSerialGC", CACHE_NODE_READY);
         cacheNodes.add(node);
         return node;

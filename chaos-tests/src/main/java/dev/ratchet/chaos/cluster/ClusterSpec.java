@@ -1,5 +1,7 @@
 package dev.ratchet.chaos.cluster;
 
+import java.util.List;
+
 /**
  * The shape of a chaos cluster.
  *
@@ -9,10 +11,19 @@ package dev.ratchet.chaos.cluster;
  * @param cacheNodes cache nodes, at least 2 (several hazards need two writers)
  * @param stripes the array's size in stripes, and each sector server's in sectors
  * @param tablets tablets at bootstrap
+ * @param safetyBreaks the cache nodes' deliberate safety bugs ({@code --break}), for negative
+ *     controls only; empty for a real test
  */
 public record ClusterSpec(
-        int tabletStores, int dataShards, int parityShards, int cacheNodes, long stripes, int tablets) {
+        int tabletStores,
+        int dataShards,
+        int parityShards,
+        int cacheNodes,
+        long stripes,
+        int tablets,
+        List<String> safetyBreaks) {
     public ClusterSpec {
+        safetyBreaks = List.copyOf(safetyBreaks);
         if (tabletStores != 3 && tabletStores != 5) {
             throw new IllegalArgumentException("a chaos cluster has 3 or 5 tablet-store nodes, not " + tabletStores);
         }
@@ -23,7 +34,12 @@ public record ClusterSpec(
 
     /** The default: {@code tabletStores} nodes, a 2+1 array of 4096 stripes, 2 cache nodes, 4 tablets. */
     public static ClusterSpec of(int tabletStores) {
-        return new ClusterSpec(tabletStores, 2, 1, 2, 4096, 4);
+        return new ClusterSpec(tabletStores, 2, 1, 2, 4096, 4, List.of());
+    }
+
+    /** Returns this shape with the cache nodes' safety broken by {@code breaks}. */
+    public ClusterSpec withSafetyBreaks(List<String> breaks) {
+        return new ClusterSpec(tabletStores, dataShards, parityShards, cacheNodes, stripes, tablets, breaks);
     }
 
     /** The most tablet-store nodes a nemesis may fault at once: a minority. */

@@ -215,6 +215,7 @@ public final class ChaosRun {
         results.put("workload", settings.workload());
         results.put("nemeses", names(settings.nemeses()));
         results.put("seed", settings.seed());
+        results.put("safetyBreaks", settings.spec().safetyBreaks());
         results.put("timeLimitSeconds", settings.timeLimitSeconds());
         results.put("ops", ops);
         results.put("ok", count(history, OpType.OK));
@@ -286,6 +287,7 @@ public final class ChaosRun {
         run.put("seed", settings.seed());
         run.put("timeLimitSeconds", settings.timeLimitSeconds());
         run.put("tabletStores", settings.spec().tabletStores());
+        run.put("safetyBreaks", settings.spec().safetyBreaks());
         Files.writeString(
                 settings.directory().resolve("run.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(run),
