@@ -37,7 +37,9 @@ class ChaosLauncherIT {
 
         assertEquals(0, list.exitCode(), list.out());
         List<String> names = list.out().lines().map(line -> line.split("\t")[0]).toList();
-        assertTrue(names.containsAll(List.of("kill-cache", "pause-leader")), names.toString());
+        assertTrue(
+                names.containsAll(List.of("kill-cache", "kill-leader", "kill-sector", "pause-leader")),
+                names.toString());
     }
 
     @Test
@@ -50,9 +52,9 @@ class ChaosLauncherIT {
                 "--workload",
                 "register",
                 "--nemesis",
-                "pause-leader,kill-cache",
+                "kill-sector,pause-leader,kill-cache",
                 "--time-limit",
-                "20",
+                "30",
                 "--seed",
                 "7",
                 "--dir",
@@ -61,9 +63,12 @@ class ChaosLauncherIT {
         String last = lastLine(result.out());
         assertEquals(0, result.exitCode(), result.out());
         assertTrue(
-                last.matches("chaos register nemesis=pause-leader,kill-cache seed=7 ops=\\d+ ok=\\d+ info=\\d+"
-                        + " verdict=VALID lost=0 recovery_s=\\d+\\.\\d"),
+                last.matches(
+                        "chaos register nemesis=kill-sector,pause-leader,kill-cache seed=7 ops=\\d+ ok=\\d+ info=\\d+"
+                                + " verdict=VALID lost=0 recovery_s=\\d+\\.\\d"),
                 last);
+        assertTrue(
+                result.out().contains(" rebuilt onto sector-server-"), "the killed slot was rebuilt: " + result.out());
         assertTrue(Files.isRegularFile(run.resolve("results.json")));
         assertTrue(Files.isRegularFile(run.resolve("nodes").resolve("tablet-store-0.log")));
         assertNoProcessOf(run);

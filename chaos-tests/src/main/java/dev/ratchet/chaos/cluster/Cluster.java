@@ -32,6 +32,7 @@ public final class Cluster implements AutoCloseable {
             Pattern.compile("cache-node listening on (\\S+:\\d+) node-id=([0-9a-f]{64})");
     private static final long READY_TIMEOUT_MILLIS = 120_000;
     private static final long BOOTSTRAP_TIMEOUT_SECONDS = 120;
+    private static final long REBUILD_TIMEOUT_SECONDS = 300;
 
     private final ClusterSpec spec;
     private final Path launcher;
@@ -41,7 +42,7 @@ public final class Cluster implements AutoCloseable {
     private final List<NodeProcess> sectorServers = new CopyOnWriteArrayList<>();
     private final List<NodeProcess> cacheNodes = new CopyOnWriteArrayList<>();
     private final Set<Integer> portsHandedOut = new HashSet<>();
-    private List<String> tabletStorePeers = List.of();
+    private volatile List<String> tabletStorePeers = List.of();
     private final List<String> safetyBreaks;
     private int started;
 
@@ -75,8 +76,7 @@ public final class Cluster implements AutoCloseable {
     private void bringUp() throws IOException {
         List<String> peers = new ArrayList<>();
         for (int i = 0; i < spec.tabletStores(); i++) {
-            NodeProcess store = startTabletStore();
-            peers.add(store.readyLine().group(2) + "@" + store.readyLine().group(1));
+            peers.add(peerOf(startTabletStore()));
         }
         tabletStorePeers = List.copyOf(peers);
         List<String> sectors = new ArrayList<>();
@@ -138,6 +138,76 @@ public final class Cluster implements AutoCloseable {
         return node;
     }
 
+    /**
+     * Replaces the dead member {@code deadNodeId} with the fresh node {@code fresh} ({@code ratchet
+     * raft replace}, through the members still alive), and makes later cache nodes use the new
+     * membership.
+     *
+     * @throws IOException if the replace fails
+     */
+    public void replaceTabletStore(String deadNodeId, NodeProcess fresh) throws IOException {
+        String joiner = peerOf(fresh);
+        List<String> args = new ArrayList<>(List.of("raft", "replace", "--dead", deadNodeId, "--peer", joiner));
+        for (NodeProcess member : tabletStores) {
+            if (member.alive() && member != fresh && tabletStorePeers.contains(peerOf(member))) {
+                args.addAll(List.of("--via", peerOf(member)));
+            }
+        }
+        runToCompletion("raft-replace-" + fresh.name(), args, BOOTSTRAP_TIMEOUT_SECONDS);
+        List<String> members = new ArrayList<>();
+        for (String peer : tabletStorePeers) {
+            if (!peer.startsWith(deadNodeId + "@")) {
+                members.add(peer);
+            }
+        }
+        members.add(joiner);
+        tabletStorePeers = List.copyOf(members);
+    }
+
+    /**
+     * Rebuilds slot {@code slot} onto the fresh sector server {@code fresh} with {@code ratchet
+     * rebuild}, through the cache node at {@code cacheEndpoint}; returns its last line.
+     *
+     * @throws IOException if the rebuild fails
+     */
+    public String rebuild(int slot, NodeProcess fresh, String cacheEndpoint) throws IOException {
+        String server = fresh.readyLine().group(2) + "@" + fresh.readyLine().group(1);
+        List<String> output = runToCompletion(
+                "rebuild-" + fresh.name(),
+                List.of("rebuild", Integer.toString(slot), "--server", server, "--endpoint", cacheEndpoint),
+                REBUILD_TIMEOUT_SECONDS);
+        return output.isEmpty() ? "" : output.get(output.size() - 1);
+    }
+
+    /** Returns {@code ID@HOST:S,C,A} of a tablet-store node, as its ready line gave it. */
+    public static String peerOf(NodeProcess tabletStore) {
+        return tabletStore.readyLine().group(2) + "@" + tabletStore.readyLine().group(1);
+    }
+
+    /** Runs a short-lived {@code ratchet} command; returns its output lines, or fails with them. */
+    private List<String> runToCompletion(String name, List<String> args, long timeoutSeconds) throws IOException {
+        Path log = runDirectory.resolve("nodes").resolve(name + ".log");
+        Process process = new ProcessBuilder(command(args))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(name + " did not finish in " + timeoutSeconds + " s (log: " + log + ")");
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during " + name, e);
+        }
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        if (process.exitValue() != 0) {
+            throw new IOException(name + " exited " + process.exitValue() + ": " + String.join(" | ", lines));
+        }
+        return lines;
+    }
+
     private void bootstrap(List<String> peers, List<String> sectors) throws IOException {
         List<String> args = new ArrayList<>(List.of("raft", "bootstrap"));
         peers.forEach(peer -> args.addAll(List.of("--peer", peer)));
@@ -149,25 +219,7 @@ public final class Cluster implements AutoCloseable {
                 "--stripes",
                 Long.toString(spec.stripes())));
         sectors.forEach(sector -> args.addAll(List.of("--sector", sector)));
-        Path log = runDirectory.resolve("nodes").resolve("raft-bootstrap.log");
-        Process process = new ProcessBuilder(command(args))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        try {
-            if (!process.waitFor(BOOTSTRAP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException("raft bootstrap did not finish in " + BOOTSTRAP_TIMEOUT_SECONDS + " s");
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted during the bootstrap", e);
-        }
-        if (process.exitValue() != 0) {
-            throw new IOException("raft bootstrap exited " + process.exitValue() + ":\n"
-                    + Files.readString(log, StandardCharsets.UTF_8));
-        }
+        runToCompletion("raft-bootstrap", args, BOOTSTRAP_TIMEOUT_SECONDS);
     }
 
     private NodeProcess start(String role, List<String> args, String jvmOptions, Pattern ready) throws IOException {

@@ -7,7 +7,14 @@ import java.util.function.Supplier;
 /** The nemeses a run can name, by name: each call makes fresh ones (they hold their active fault). */
 public final class Nemeses {
     private static final List<Supplier<Nemesis>> ALL = List.of(
-            KillCacheNode::new, PauseNode::leader, PauseNode::follower, PauseNode::cacheNode, PauseNode::sectorServer);
+            KillCacheNode::new,
+            KillTabletStore::leader,
+            KillTabletStore::follower,
+            KillSectorServer::new,
+            PauseNode::leader,
+            PauseNode::follower,
+            PauseNode::cacheNode,
+            PauseNode::sectorServer);
 
     private Nemeses() {}
 

@@ -2,7 +2,6 @@ package dev.ratchet.chaos.nemesis;
 
 import dev.ratchet.chaos.cluster.NodeProcess;
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -11,16 +10,9 @@ import java.util.function.Function;
  * no code, as a VM descheduled by its host or a long GC pause. A paused leader that comes back
  * after an election is the classic stale-read scenario (etcd #20418).
  */
-final class PauseNode implements Nemesis {
-    private final String name;
-    private final String description;
-    private final Function<Target, Optional<NodeProcess>> choose;
-    private NodeProcess paused;
-
-    PauseNode(String name, String description, Function<Target, Optional<NodeProcess>> choose) {
-        this.name = name;
-        this.description = description;
-        this.choose = choose;
+final class PauseNode extends OneProcessNemesis {
+    private PauseNode(String name, String description, Function<Target, Optional<NodeProcess>> choose) {
+        super(name, description, choose);
     }
 
     static PauseNode leader() {
@@ -48,39 +40,15 @@ final class PauseNode implements Nemesis {
                 target -> any(target, Target.running(target.cluster().sectorServers())));
     }
 
-    private static Optional<NodeProcess> any(Target target, List<NodeProcess> nodes) {
-        return nodes.isEmpty() ? Optional.empty() : Optional.of(target.pick(nodes));
+    @Override
+    String inject(NodeProcess node) throws IOException {
+        node.pause();
+        return "paused " + node;
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public String start(Target target) throws IOException {
-        Optional<NodeProcess> chosen = choose.apply(target);
-        if (chosen.isEmpty()) {
-            return "no target found";
-        }
-        chosen.get().pause();
-        paused = chosen.get();
-        return "paused " + paused;
-    }
-
-    @Override
-    public String stop(Target target) throws IOException {
-        if (paused == null) {
-            return "nothing paused";
-        }
-        NodeProcess resumed = paused;
-        paused = null;
-        resumed.resume();
-        return "resumed " + resumed;
+    String heal(Target target, NodeProcess node) throws IOException {
+        node.resume();
+        return "resumed " + node;
     }
 }

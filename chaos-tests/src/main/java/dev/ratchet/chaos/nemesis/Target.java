@@ -5,6 +5,7 @@ import dev.ratchet.chaos.cluster.NodeProcess;
 import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.RatchetException;
 import dev.ratchet.client.proto.RaftMember;
+import dev.ratchet.client.proto.StatusResponse;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -54,11 +55,23 @@ public final class Target {
     }
 
     private List<RaftMember> raftMembers() {
+        return status().map(StatusResponse::getRaftMembersList).orElse(List.of());
+    }
+
+    /** Returns the cluster's state as a cache node reports it, or empty if none answered. */
+    public Optional<StatusResponse> status() {
         try {
-            return admin.status().getRaftMembersList();
+            return Optional.of(admin.status());
         } catch (RatchetException e) {
-            return List.of();
+            return Optional.empty();
         }
+    }
+
+    /** Returns the client endpoints of the cache nodes that are running. */
+    public List<String> liveCacheEndpoints() {
+        return running(cluster.cacheNodes()).stream()
+                .map(node -> node.readyLine().group(1))
+                .toList();
     }
 
     private Optional<NodeProcess> byNodeId(String nodeId) {
