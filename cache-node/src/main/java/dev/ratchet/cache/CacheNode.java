@@ -43,7 +43,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -109,13 +111,18 @@ public final class CacheNode implements AutoCloseable {
     /** How often the node re-reads the array view (deaths by other nodes, stripes to trim): 1 s. */
     static final long MAINTENANCE_INTERVAL_MILLIS = 1_000;
 
+    /** Maintenance rounds between two reads of the tablet store's membership: 5 s. */
+    static final int MEMBERSHIP_ROUNDS = 5;
+
+    private final AtomicLong maintenanceRounds = new AtomicLong();
+    private final AtomicBoolean followingMembership = new AtomicBoolean();
+
     /** How long a clean close waits for calls in flight. */
     static final long CLOSE_GRACE_MILLIS = 5_000;
 
     private final NodeIdentity identity;
     private final TabletStoreClient storeClient;
     private final TabletDirectory directory;
-    private final List<RaftPeer> tabletStorePeers;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
     private final ScheduledExecutorService heartbeat;
@@ -140,7 +147,6 @@ public final class CacheNode implements AutoCloseable {
 
     private CacheNode(Builder b, Started parts) {
         this.identity = b.identity;
-        this.tabletStorePeers = List.copyOf(b.tabletStorePeers);
         this.host = b.host;
         this.storeClient = parts.storeClient;
         this.directory = parts.directory;
@@ -228,7 +234,7 @@ public final class CacheNode implements AutoCloseable {
 
     /** Returns what the Status RPC answers. */
     public StatusResponse status() {
-        return StatusReport.status(directory, storeClient, tabletStorePeers, array, rebuilds);
+        return StatusReport.status(directory, storeClient, storeClient.peers(), array, rebuilds);
     }
 
     /**
@@ -693,7 +699,6 @@ public final class CacheNode implements AutoCloseable {
                     (nodeId, address) -> device(nodeId, address),
                     System::nanoTime);
             Rebuilds rebuilds = parts.rebuilds;
-            List<RaftPeer> peers = tabletStorePeers;
             SectorArray array = parts.array;
             TabletDirectory directory = parts.directory;
             TabletStoreClient storeClient = parts.storeClient;
@@ -701,7 +706,7 @@ public final class CacheNode implements AutoCloseable {
                     parts.writer,
                     reader,
                     () -> StatusReport.topology(directory),
-                    () -> StatusReport.status(directory, storeClient, peers, array, rebuilds),
+                    () -> StatusReport.status(directory, storeClient, storeClient.peers(), array, rebuilds),
                     rebuilds,
                     parts.workers,
                     inFlightRequestsMax,
@@ -811,6 +816,35 @@ public final class CacheNode implements AutoCloseable {
             blobs.settleUnknownCommits();
         } catch (RuntimeException e) {
             log.warn("maintenance round failed: {}", e.getMessage());
+        }
+        if (maintenanceRounds.incrementAndGet() % MEMBERSHIP_ROUNDS == 0
+                && followingMembership.compareAndSet(false, true)) {
+            workers.execute(this::followMembership);
+        }
+    }
+
+    /**
+     * Reads the tablet store's membership and, if members were replaced, talks to the new ones
+     * (ARCHITECTURE.md, "Cache nodes follow the tablet store's membership"). On the worker pool,
+     * one at a time: when no known member leads, the read waits out the Raft client's retries.
+     */
+    private void followMembership() {
+        try {
+            List<String> before = storeClient.peers().stream()
+                    .map(peer -> peer.getId().toString())
+                    .toList();
+            if (storeClient.followMembership()) {
+                log.warn(
+                        "the tablet store's members changed: now {} (were {})",
+                        storeClient.peers().stream()
+                                .map(peer -> peer.getId().toString())
+                                .toList(),
+                        before);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not read the tablet store's membership: {}", e.getMessage());
+        } finally {
+            followingMembership.set(false);
         }
     }
 

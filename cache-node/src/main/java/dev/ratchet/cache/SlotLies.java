@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Per slot, the distinct stripes about which the slot's server answered falsely within a window:
@@ -66,6 +67,11 @@ final class SlotLies {
         LinkedHashMap<Long, Long> seen = lies.get(slot);
         expire(seen, nowNanos);
         return seen.size();
+    }
+
+    /** Forgets the slot's lies about stripes outside {@code stripes} (no longer live, so no lie). */
+    void keepOnly(int slot, Set<Long> stripes) {
+        lies.get(slot).keySet().retainAll(stripes);
     }
 
     /** Forgets the slot's lies (its server was reported, or replaced). */

@@ -1,6 +1,7 @@
 package dev.ratchet.cache;
 
 import static dev.ratchet.tablet.proto.SlotState.SLOT_DEAD;
+import static dev.ratchet.tablet.proto.SlotState.SLOT_LIVE;
 
 import dev.ratchet.sector.array.ArrayHealth;
 import dev.ratchet.sector.array.CallOutcome;
@@ -14,7 +15,10 @@ import dev.ratchet.tablet.proto.MarkSlotDead;
 import dev.ratchet.tablet.proto.MarkSlotDeadResult;
 import dev.ratchet.tablet.proto.Result;
 import dev.ratchet.tablet.proto.Slot;
+import dev.ratchet.tablet.proto.TabletBlob;
+import dev.ratchet.tablet.proto.TabletMeta;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -50,9 +54,10 @@ import org.slf4j.LoggerFactory;
  *       {@value ServingLimits#LIED_STRIPES_MAX} distinct stripes within {@link #LIE_WINDOW_NANOS}
  *       ({@link SlotLies}) it is reported with cause LIED, which the store makes a death on one
  *       report (still under the cap of k LIVE slots). Digest mismatches on a server this node
- *       adopted as a replacement do not count: a rebuilt server holds every version live when its
- *       rebuild began or committed since, but not versions superseded before that, which a node
- *       may still read (ARCHITECTURE.md, "Deaths").
+ *       adopted as a replacement count once the store has the slot LIVE, and it is reported only
+ *       on stripes that are live now: a rebuilt server holds every version live when its rebuild
+ *       began or committed since, but not versions superseded before that, which a node may still
+ *       read (ARCHITECTURE.md, "Deaths").
  * </ul>
  *
  * <p>A death is always decided by a tablet-store command (with the next death-record version), so
@@ -111,6 +116,9 @@ final class SlotWatch {
      * count as lies (see the class comment). Written once in {@link #attach}.
      */
     private volatile String[] originalServers = new String[0];
+
+    /** Per slot, the server the store had LIVE at this node's last {@link #follow}, else null. */
+    private volatile String[] liveInStore = new String[0];
 
     /** Whether this node suspects its own links; set and cleared under {@code this}. */
     private volatile boolean linksDown;
@@ -187,19 +195,65 @@ final class SlotWatch {
         synchronized (this) {
             reached = lies.lied(fault.slot(), fault.sectorIndex(), nanoClock.getAsLong());
         }
-        if (reached) {
+        if (reached && isOriginal(fault)) {
             executor.execute(() -> reportLiarQuietly(fault.slot(), fault.nodeId()));
+        } else if (reached) {
+            executor.execute(() -> reportReplacementLiarQuietly(fault.slot(), fault.nodeId()));
         }
     }
 
+    /**
+     * Whether a false answer counts. Bad proofs and malformed replies always do. A digest mismatch
+     * counts on a server this node started with, and on a replacement once the store has its slot
+     * LIVE (its rebuild complete); while it is REBUILDING it honestly lacks stripes not copied yet.
+     */
     private boolean countsAsLie(ShardFault fault) {
         if (fault.kind() != ShardFault.Kind.DIGEST_MISMATCH) {
             return true;
         }
+        String[] live = liveInStore;
+        return isOriginal(fault)
+                || (fault.slot() >= 0
+                        && fault.slot() < live.length
+                        && fault.nodeId().equals(live[fault.slot()]));
+    }
+
+    private boolean isOriginal(ShardFault fault) {
         String[] original = originalServers;
         return fault.slot() >= 0
                 && fault.slot() < original.length
                 && fault.nodeId().equals(original[fault.slot()]);
+    }
+
+    /**
+     * A replacement server reached the lie threshold: it is reported only on stripes that are live
+     * now. A rebuilt server holds every live stripe (the rebuild's snapshot and every version
+     * committed since), but not versions superseded before the rebuild began, which this node may
+     * still read (its last committed version of a tablet a peer wrote since) until they are
+     * trimmed; a mismatch on one of those is no lie. One Ring query tells them apart.
+     */
+    private void reportReplacementLiarQuietly(int slot, String nodeId) {
+        Set<Long> live = new HashSet<>();
+        try {
+            for (TabletMeta tablet : directory.refreshRing().tablets()) {
+                for (TabletBlob blob : TabletBlobs.blobsOf(tablet)) {
+                    live.addAll(blob.getStripesList());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not check the stripes slot {} ({}) lied about: {}", slot, nodeId, e.getMessage());
+            return;
+        }
+        boolean stillLying;
+        synchronized (this) {
+            lies.keepOnly(slot, live);
+            stillLying = lies.count(slot, nanoClock.getAsLong()) >= ServingLimits.LIED_STRIPES_MAX;
+        }
+        if (stillLying) {
+            reportLiarQuietly(slot, nodeId);
+        } else {
+            log.info("slot {}'s replacement {} mismatched only on stripes no longer live; not a lie", slot, nodeId);
+        }
     }
 
     /**
@@ -318,6 +372,13 @@ final class SlotWatch {
      */
     synchronized void follow(ArrayView view) {
         SectorArray local = array;
+        String[] live = new String[view.getSlotsCount()];
+        for (Slot slot : view.getSlotsList()) {
+            if (slot.getState() == SLOT_LIVE && slot.getSlotIndex() < live.length) {
+                live[slot.getSlotIndex()] = slot.getNodeId();
+            }
+        }
+        liveInStore = live;
         for (Slot slot : view.getSlotsList()) {
             int index = slot.getSlotIndex();
             ArrayHealth.SlotHealth mine = local.health().slots().get(index);

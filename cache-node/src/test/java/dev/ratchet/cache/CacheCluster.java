@@ -287,7 +287,7 @@ final class CacheCluster implements AutoCloseable {
         }
     }
 
-    private TabletStoreNode startStore() throws IOException {
+    TabletStoreNode startStore() throws IOException {
         int[] ports = LoopbackPorts.free(3);
         RaftNode.Builder builder = RaftNode.builder(ca.identity(Role.TABLET_STORE), verifier)
                 .address(HOST, ports[0], ports[1], ports[2])

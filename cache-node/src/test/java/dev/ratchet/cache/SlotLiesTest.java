@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SlotLiesTest {
@@ -20,6 +21,19 @@ class SlotLiesTest {
         assertFalse(lies.lied(2, 13, 3), "past the threshold it is not reported again");
         assertEquals(3, lies.count(2, 3));
         assertEquals(0, lies.count(1, 3), "other slots are untouched");
+    }
+
+    @Test
+    void liesAboutStripesNoLongerLive_areForgotten_andTheThresholdCanBeReachedAgain() {
+        lies.lied(2, 10, 0);
+        lies.lied(2, 11, 1);
+        assertTrue(lies.lied(2, 12, 2));
+
+        lies.keepOnly(2, Set.of(12L, 99L));
+
+        assertEquals(1, lies.count(2, 3));
+        assertFalse(lies.lied(2, 13, 4));
+        assertTrue(lies.lied(2, 14, 5), "two more live stripes reach it again");
     }
 
     @Test

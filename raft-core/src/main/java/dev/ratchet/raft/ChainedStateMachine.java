@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -16,6 +17,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -200,7 +202,8 @@ final class ChainedStateMachine extends BaseStateMachine {
         try {
             byte[] answer = switch (kindOf(bytes)) {
                 case QUERY -> queryApplication(LogEnvelope.payload(bytes));
-                case PING -> EMPTY;
+                // A ping proves who leads, and answers who the members are (RaftGroupClient#members).
+                case PING -> membership();
                 // Carried as the cause, which is what Ratis sends to the client by class and message.
                 case REFUSED -> throw new StateMachineException("request refused", LogEnvelope.refusal(bytes));
                 default -> throw new StateMachineException("not a read request: " + kindOf(bytes));
@@ -208,6 +211,23 @@ final class ChainedStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
         } catch (StateMachineException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The current configuration's peers, as a RaftConfigurationProto: public, like the addresses. */
+    private byte[] membership() throws StateMachineException {
+        try {
+            RaftConfiguration configuration =
+                    getServer().get().getDivision(getGroupId()).getRaftConf();
+            return RaftConfigurationProto.newBuilder()
+                    .addAllPeers(ProtoUtils.toRaftPeerProtos(configuration.getCurrentPeers()))
+                    .build()
+                    .toByteArray();
+        } catch (IOException | ExecutionException e) {
+            throw new StateMachineException("cannot read this server's configuration: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StateMachineException("interrupted while reading the configuration");
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -22,6 +23,8 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.ExponentialBackoffRetry;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.util.ProtoUtils;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -38,15 +41,18 @@ import org.apache.ratis.util.TimeDuration;
  * leader before it answers) and never a leader lease.
  *
  * <p><b>Membership.</b> The client trusts exactly the peers it was given (each must prove its node
- * id at the handshake). After membership changes, build a new client from {@link
- * RaftAdmin#members()}.
+ * id at the handshake). {@link #members} reads the group's current membership through it, and
+ * {@link #withPeers} makes a client for the new one; a caller that outlives membership changes
+ * (a cache node) does both now and then.
  *
  * <p>Thread-safe.
  */
 public final class RaftGroupClient implements AutoCloseable {
     private final RaftClient client;
+    private final Builder settings;
 
     private RaftGroupClient(Builder b) {
+        this.settings = b;
         PeerAddressBook book = PeerAddressBook.of(b.peers);
         AttestedRaftChannels channels = AttestedRaftChannels.forClient(b.identity, b.verifier, book, b.clock);
         RaftProperties properties = new RaftProperties();
@@ -146,6 +152,74 @@ public final class RaftGroupClient implements AutoCloseable {
                 RaftUnavailableException.Outcome.NOT_APPLIED,
                 () -> client.io().sendReadOnly(message(LogEnvelope.PING.wrap(new byte[0]))));
         return reply.getServerId().toString();
+    }
+
+    /**
+     * Returns the group's members as the leader's current configuration lists them (ids and the
+     * addresses of every port), confirmed by a linearizable read the leader answered; if no known
+     * peer leads any more, as the first known peer that answers lists them.
+     *
+     * @throws RaftUnavailableException if no leader answered within the retry budget
+     * @throws IOException if the answer is not a configuration (a server older than this client)
+     */
+    public List<RaftPeer> members() throws IOException {
+        RaftClientReply reply;
+        try {
+            reply = call(
+                    "read the membership",
+                    RaftUnavailableException.Outcome.NOT_APPLIED,
+                    () -> client.io().sendReadOnly(message(LogEnvelope.PING.wrap(new byte[0]))));
+        } catch (RaftUnavailableException e) {
+            // No leader among the peers this client knows (they were replaced): any member it can
+            // still reach knows the configuration, at most one change behind.
+            reply = fromAnyPeer(e);
+        }
+        return parseMembers(reply);
+    }
+
+    private RaftClientReply fromAnyPeer(RaftUnavailableException noLeader) throws IOException {
+        for (RaftPeer peer : settings.peers) {
+            try {
+                RaftClientReply reply =
+                        client.io().sendStaleRead(message(LogEnvelope.PING.wrap(new byte[0])), 0, peer.getId());
+                if (reply.isSuccess()) {
+                    return reply;
+                }
+            } catch (IOException e) {
+                noLeader.addSuppressed(e);
+            }
+        }
+        throw noLeader;
+    }
+
+    private static List<RaftPeer> parseMembers(RaftClientReply reply) throws IOException {
+        try {
+            List<RaftPeer> members = ProtoUtils.toRaftPeers(
+                    RaftConfigurationProto.parseFrom(content(reply)).getPeersList());
+            if (members.isEmpty()) {
+                throw new IOException("the leader answered no membership");
+            }
+            return members;
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("the leader's membership answer does not parse", e);
+        }
+    }
+
+    /** Returns the peers this client trusts and calls: exactly the ones it was built with. */
+    public List<RaftPeer> peers() {
+        return settings.peers;
+    }
+
+    /**
+     * Returns a new client with every setting of this one but the peers, which are {@code peers}
+     * (each must still prove its node id at the handshake). This one stays open.
+     */
+    public RaftGroupClient withPeers(Collection<RaftPeer> peers) {
+        Builder next = new Builder(settings.identity, settings.verifier, settings.groupId, peers)
+                .clock(settings.clock)
+                .requestTimeout(settings.requestTimeout)
+                .attempts(settings.attempts, settings.backoffBase, settings.backoffMax);
+        return next.build();
     }
 
     @Override

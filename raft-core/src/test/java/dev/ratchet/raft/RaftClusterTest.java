@@ -24,6 +24,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.ratis.protocol.RaftPeer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -161,6 +163,26 @@ class RaftClusterTest {
                         .equals(cluster.application(leader).contents()));
         assertTrue(fresh.stateMachine().snapshotsInstalled() > 0, "it caught up from the leader's snapshot");
         assertEquals(Map.of(), cluster.deaths);
+    }
+
+    @Test
+    @Order(5)
+    void aClientReadsTheMembershipAfterAReplace_andAClientOfTheNewMembersServes() throws IOException {
+        List<RaftPeer> members = client.members();
+
+        assertEquals(
+                Set.copyOf(RaftTestCluster.ids(cluster.admin.members())), Set.copyOf(RaftTestCluster.ids(members)));
+        for (RaftPeer member : members) {
+            assertFalse(
+                    member.getClientAddress() == null
+                            || member.getClientAddress().isEmpty(),
+                    member.toString());
+        }
+        try (RaftGroupClient followed = client.withPeers(members)) {
+            assertEquals(Set.copyOf(RaftTestCluster.ids(members)), Set.copyOf(RaftTestCluster.ids(followed.peers())));
+            assertEquals("", string(followed.submit(put("via-the-new-membership", "1"))));
+            assertEquals("1", string(followed.query(get("via-the-new-membership"))));
+        }
     }
 
     @Test

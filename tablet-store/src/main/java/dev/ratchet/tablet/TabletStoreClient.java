@@ -9,9 +9,14 @@ import dev.ratchet.tablet.proto.Query;
 import dev.ratchet.tablet.proto.QueryResult;
 import dev.ratchet.tablet.proto.Result;
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeer;
 
 /**
  * A typed client of the tablet store: submits {@link Command}s and runs linearizable {@link
@@ -48,11 +53,68 @@ public final class TabletStoreClient implements AutoCloseable {
      */
     public static final String ROLE_NOT_ALLOWED = "ROLE_NOT_ALLOWED";
 
-    private final RaftGroupClient group;
+    /**
+     * How long a group client replaced by {@link #followMembership} stays open, so that calls
+     * already sent through it finish (or time out) rather than fail at once: 60 s, past every
+     * retry budget.
+     */
+    static final long HANDOVER_MILLIS = 60_000;
+
+    // Swapped by followMembership; every call reads it once.
+    private volatile RaftGroupClient group;
+    private volatile boolean closed;
 
     /** Returns a client over {@code group}, which must be a client of {@link TabletStoreNode#GROUP_ID}. */
     public TabletStoreClient(RaftGroupClient group) {
         this.group = Objects.requireNonNull(group, "group");
+    }
+
+    /**
+     * Reads the group's current membership and, if it differs from the peers this client calls,
+     * calls the new members from now on; returns whether it changed. A long-lived client (a cache
+     * node) does this now and then: members replaced with fresh nodes (diskless nodes never come
+     * back) would otherwise leave it calling fewer and fewer live ones, and none once a majority
+     * of its original peers are gone. The new members come from the leader over the attested
+     * channel, and each must still prove its node id at the handshake.
+     *
+     * @throws IOException if the membership cannot be read now (the client keeps its peers)
+     */
+    public synchronized boolean followMembership() throws IOException {
+        RaftGroupClient current = group;
+        List<RaftPeer> members = current.members();
+        if (closed || sameMembers(members, current.peers())) {
+            return false;
+        }
+        group = current.withPeers(members);
+        CompletableFuture.delayedExecutor(HANDOVER_MILLIS, TimeUnit.MILLISECONDS)
+                .execute(() -> closeQuietly(current));
+        return true;
+    }
+
+    /** Returns the peers this client calls now. */
+    public List<RaftPeer> peers() {
+        return group.peers();
+    }
+
+    private static boolean sameMembers(List<RaftPeer> a, List<RaftPeer> b) {
+        return describe(a).equals(describe(b));
+    }
+
+    private static Set<String> describe(List<RaftPeer> peers) {
+        Set<String> described = new HashSet<>();
+        for (RaftPeer peer : peers) {
+            described.add(peer.getId() + "@" + peer.getAddress() + "," + peer.getClientAddress() + ","
+                    + peer.getAdminAddress());
+        }
+        return described;
+    }
+
+    private static void closeQuietly(RaftGroupClient client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // It was replaced; nothing depends on it any more.
+        }
     }
 
     /**
@@ -111,7 +173,8 @@ public final class TabletStoreClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        closed = true;
         group.close();
     }
 }
