@@ -60,7 +60,12 @@ public final class ChaosCli implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--workload", paramLabel = "register", defaultValue = "register", description = "The workload.")
+        @Option(
+                names = "--workload",
+                paramLabel = "register|set",
+                defaultValue = "register",
+                description = "The workload: register (linearizability of get/put/cas/delete) or set (no acknowledged"
+                        + " element lost).")
         String workload;
 
         @Option(

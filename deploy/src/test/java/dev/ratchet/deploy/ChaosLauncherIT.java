@@ -100,6 +100,35 @@ class ChaosLauncherIT {
         assertTrue(Files.isRegularFile(run.resolve("linear").resolve("planted.jsonl")));
     }
 
+    /** The set workload under a cache-node kill: every acknowledged element is in the final reads. */
+    @Test
+    void aSetRunUnderKillCache_losesNoAcknowledgedElement() throws Exception {
+        Path run = dir.resolve("set");
+        Result result = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--workload",
+                "set",
+                "--nemesis",
+                "kill-cache",
+                "--time-limit",
+                "20",
+                "--seed",
+                "12",
+                "--dir",
+                run.toString());
+
+        String last = lastLine(result.out());
+        assertEquals(0, result.exitCode(), result.out());
+        assertTrue(
+                last.startsWith("chaos set nemesis=kill-cache seed=12 ") && last.contains(" verdict=VALID lost=0 "),
+                last);
+        String results = Files.readString(run.resolve("results.json"));
+        assertTrue(results.contains("\"set\"") && !results.contains("\"acknowledged\": 0,"), results);
+        assertNoProcessOf(run);
+    }
+
     /**
      * The negative controls: with the cache nodes' safety broken on purpose, even a run without
      * nemeses must come out INVALID. A harness that passes these is not trusted.

@@ -2,6 +2,7 @@ package dev.ratchet.chaos.run;
 
 import com.google.gson.GsonBuilder;
 import dev.ratchet.chaos.checker.Linearizability;
+import dev.ratchet.chaos.checker.SetCheck;
 import dev.ratchet.chaos.checker.Verdict;
 import dev.ratchet.chaos.checker.VersionOrder;
 import dev.ratchet.chaos.cluster.Cluster;
@@ -13,6 +14,8 @@ import dev.ratchet.chaos.history.Recorder;
 import dev.ratchet.chaos.nemesis.Nemesis;
 import dev.ratchet.chaos.nemesis.Target;
 import dev.ratchet.chaos.workload.RegisterWorkload;
+import dev.ratchet.chaos.workload.SetWorkload;
+import dev.ratchet.chaos.workload.Workload;
 import dev.ratchet.client.RatchetClient;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -46,10 +49,13 @@ public final class ChaosRun {
 
     private static final long WARMUP_NANOS = TimeUnit.SECONDS.toNanos(3);
 
+    /** The workloads a run can name. */
+    static final List<String> WORKLOADS = List.of("register", "set");
+
     /**
      * What a run is given.
      *
-     * @param workload the workload's name (register)
+     * @param workload the workload's name: register or set
      * @param nemeses the nemeses, in schedule order; empty for none
      * @param timeLimitSeconds how long the workload and the faults run
      * @param seed fixes the workload's choices and the schedule
@@ -91,8 +97,9 @@ public final class ChaosRun {
 
     /** Runs {@code settings}, printing progress to {@code out}; returns the summary. */
     public static Summary run(Settings settings, PrintWriter out) throws IOException, InterruptedException {
-        if (!settings.workload().equals("register")) {
-            throw new IllegalArgumentException("no workload '" + settings.workload() + "'; known: register");
+        if (!WORKLOADS.contains(settings.workload())) {
+            throw new IllegalArgumentException(
+                    "no workload '" + settings.workload() + "'; known: " + String.join(", ", WORKLOADS));
         }
         Path dir = settings.directory();
         Files.createDirectories(dir);
@@ -112,8 +119,10 @@ public final class ChaosRun {
                     + " cache nodes");
             out.flush();
             Target target = new Target(cluster, admin, schedule.split());
-            RegisterWorkload workload =
-                    new RegisterWorkload(clients, recorder, "chaos-" + settings.seed(), 4, 10, settings.seed());
+            String keys = "chaos-" + settings.seed();
+            Workload workload = settings.workload().equals("set")
+                    ? new SetWorkload(clients, recorder, keys, 4, 10, settings.seed())
+                    : new RegisterWorkload(clients, recorder, keys, 4, 10, settings.seed());
             workload.start();
             try {
                 runSchedule(settings, recorder, target, schedule, out);
@@ -121,6 +130,7 @@ public final class ChaosRun {
                 recoverySeconds = recover(cluster, recorder, out);
                 workload.close();
             }
+            workload.finalReads();
             history = recorder.ops();
         }
         return check(settings, history, recoverySeconds, out);
@@ -202,27 +212,16 @@ public final class ChaosRun {
     /** Checks a run's history and writes {@code results.json}; also what {@code chaos check} does. */
     public static Summary check(Settings settings, List<Op> history, double recoverySeconds, PrintWriter out)
             throws IOException {
+        if (settings.workload().equals("set")) {
+            return checkSet(settings, history, recoverySeconds, out);
+        }
         Linearizability.Result linear = Linearizability.check(history, Linearizability.Budget.standard());
         VersionOrder.Result order = VersionOrder.check(history);
         Verdict verdict = linear.verdict().and(order.verdict());
         if (recoverySeconds < 0) {
             verdict = Verdict.INVALID;
         }
-        long ops = history.stream()
-                .filter(op -> !op.nemesis() && op.type() == OpType.INVOKE)
-                .count();
-        Map<String, Object> results = new LinkedHashMap<>();
-        results.put("workload", settings.workload());
-        results.put("nemeses", names(settings.nemeses()));
-        results.put("seed", settings.seed());
-        results.put("safetyBreaks", settings.spec().safetyBreaks());
-        results.put("timeLimitSeconds", settings.timeLimitSeconds());
-        results.put("ops", ops);
-        results.put("ok", count(history, OpType.OK));
-        results.put("fail", count(history, OpType.FAIL));
-        results.put("info", count(history, OpType.INFO));
-        results.put("recoverySeconds", recoverySeconds);
-        results.put("verdict", verdict);
+        Map<String, Object> results = results(settings, history, recoverySeconds, verdict);
         Map<String, Object> linearResult = new LinkedHashMap<>();
         linearResult.put("verdict", linear.verdict());
         linearResult.put("keys", linear.keys().size());
@@ -249,6 +248,56 @@ public final class ChaosRun {
                         order.verdict(),
                         "violations",
                         order.violations().stream().limit(50).toList()));
+        writeResults(settings, results);
+        for (Linearizability.KeyResult key : linear.failing()) {
+            out.println("key " + key.key() + ": " + key.verdict() + ": " + key.detail());
+        }
+        order.violations().stream().limit(10).forEach(violation -> out.println("version order: " + violation));
+        long lost = linear.failing().stream()
+                .filter(key -> key.verdict() == Verdict.INVALID)
+                .count();
+        return summary(settings, history, recoverySeconds, verdict, lost, out);
+    }
+
+    /** The set workload's check: {@link SetCheck} on the adds and the final reads. */
+    private static Summary checkSet(Settings settings, List<Op> history, double recoverySeconds, PrintWriter out)
+            throws IOException {
+        SetCheck.Result set = SetCheck.check(history);
+        Verdict verdict = recoverySeconds < 0 ? Verdict.INVALID : set.verdict();
+        Map<String, Object> results = results(settings, history, recoverySeconds, verdict);
+        Map<String, Object> setResult = new LinkedHashMap<>();
+        setResult.put("verdict", set.verdict());
+        setResult.put("acknowledged", set.acknowledged());
+        setResult.put("lost", set.lost());
+        setResult.put("unexpected", set.unexpected());
+        setResult.put("duplicated", set.duplicated());
+        setResult.put("recovered", set.recovered());
+        setResult.put("details", set.details());
+        results.put("set", setResult);
+        writeResults(settings, results);
+        set.details().forEach(detail -> out.println("set: " + detail));
+        return summary(settings, history, recoverySeconds, verdict, set.lost(), out);
+    }
+
+    /** The figures every workload's results.json starts with. */
+    private static Map<String, Object> results(
+            Settings settings, List<Op> history, double recoverySeconds, Verdict verdict) {
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("workload", settings.workload());
+        results.put("nemeses", names(settings.nemeses()));
+        results.put("seed", settings.seed());
+        results.put("safetyBreaks", settings.spec().safetyBreaks());
+        results.put("timeLimitSeconds", settings.timeLimitSeconds());
+        results.put("ops", invocations(history));
+        results.put("ok", count(history, OpType.OK));
+        results.put("fail", count(history, OpType.FAIL));
+        results.put("info", count(history, OpType.INFO));
+        results.put("recoverySeconds", recoverySeconds);
+        results.put("verdict", verdict);
+        return results;
+    }
+
+    private static void writeResults(Settings settings, Map<String, Object> results) throws IOException {
         Files.writeString(
                 settings.directory().resolve("results.json"),
                 new GsonBuilder()
@@ -257,26 +306,31 @@ public final class ChaosRun {
                         .create()
                         .toJson(results),
                 StandardCharsets.UTF_8);
-        for (Linearizability.KeyResult key : linear.failing()) {
-            out.println("key " + key.key() + ": " + key.verdict() + ": " + key.detail());
-        }
-        order.violations().stream().limit(10).forEach(violation -> out.println("version order: " + violation));
+    }
+
+    /** Prints and returns the summary line's figures. */
+    private static Summary summary(
+            Settings settings, List<Op> history, double recoverySeconds, Verdict verdict, long lost, PrintWriter out) {
         Summary summary = new Summary(
                 settings.workload(),
                 names(settings.nemeses()),
                 settings.seed(),
-                ops,
+                invocations(history),
                 count(history, OpType.OK),
                 count(history, OpType.FAIL),
                 count(history, OpType.INFO),
                 verdict,
-                linear.failing().stream()
-                        .filter(key -> key.verdict() == Verdict.INVALID)
-                        .count(),
+                lost,
                 recoverySeconds);
         out.println(summary.line());
         out.flush();
         return summary;
+    }
+
+    private static long invocations(List<Op> history) {
+        return history.stream()
+                .filter(op -> !op.nemesis() && op.type() == OpType.INVOKE)
+                .count();
     }
 
     /** Writes {@code run.json}: what {@code chaos check} needs to check the run again. */

@@ -9,14 +9,11 @@ import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.RatchetException;
 import dev.ratchet.client.VersionedValue;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -38,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Randomness comes from the run's seed, one split per worker.
  */
-public final class RegisterWorkload implements AutoCloseable {
+public final class RegisterWorkload extends SeededWorkers {
     /** Keys written at once. */
     static final int ACTIVE_KEYS = 4;
 
@@ -49,8 +46,6 @@ public final class RegisterWorkload implements AutoCloseable {
     private final Recorder recorder;
     private final String keyPrefix;
     private final long pauseNanos;
-    private final List<Thread> threads = new ArrayList<>();
-    private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicInteger nextProcess = new AtomicInteger();
     private final String[] activeKeys = new String[ACTIVE_KEYS];
     private final int[] opsOnKey = new int[ACTIVE_KEYS];
@@ -62,6 +57,7 @@ public final class RegisterWorkload implements AutoCloseable {
      */
     public RegisterWorkload(
             RatchetClient client, Recorder recorder, String keyPrefix, int workers, long pauseMillis, long seed) {
+        super("worker", workers, seed, 60);
         this.client = client;
         this.recorder = recorder;
         this.keyPrefix = keyPrefix;
@@ -69,33 +65,14 @@ public final class RegisterWorkload implements AutoCloseable {
         for (int i = 0; i < ACTIVE_KEYS; i++) {
             activeKeys[i] = keyPrefix + "-" + keysUsed++;
         }
-        SplittableRandom root = new SplittableRandom(seed);
-        for (int w = 0; w < workers; w++) {
-            SplittableRandom random = root.split();
-            Thread thread = new Thread(() -> work(random), "worker-" + w);
-            thread.setDaemon(true);
-            threads.add(thread);
-        }
     }
 
-    public void start() {
-        threads.forEach(Thread::start);
-    }
-
-    /** Stops the workers and waits (bounded) for their last operations. */
     @Override
-    public void close() throws InterruptedException {
-        stopping.set(true);
-        for (Thread thread : threads) {
-            thread.join(TimeUnit.SECONDS.toMillis(60));
-        }
-    }
-
-    private void work(SplittableRandom random) {
+    void work(SplittableRandom random) {
         int process = nextProcess.getAndIncrement();
         Map<String, Optional<VersionedValue>> lastRead = new HashMap<>();
         int written = 0;
-        while (!stopping.get()) {
+        while (!stopping()) {
             String key = takeKey(random.nextInt(ACTIVE_KEYS));
             int roll = random.nextInt(100);
             boolean unknown;
