@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +84,9 @@ final class TabletWriter {
 
     /** {@link SafetyBreak#ACK_BEFORE_COMMIT}: off in every real deployment. */
     private final boolean ackBeforeCommit;
+
+    /** Under {@link SafetyBreak#ACK_BEFORE_COMMIT}, how long the commit waits after the early answer: 200 ms. */
+    static final long ACK_BEFORE_COMMIT_DELAY_NANOS = 200_000_000L;
 
     /**
      * A writer. {@code ackBeforeCommit} is {@link SafetyBreak#ACK_BEFORE_COMMIT}, a negative
@@ -253,6 +257,9 @@ final class TabletWriter {
                     : blobs.store(applied.next(), tabletId, next);
             if (ackBeforeCommit) {
                 answer(ops, applied.outcomes()); // SafetyBreak: the commit below may yet fail
+                // Widens the window in which an acknowledged write is not yet visible, so the
+                // negative control's stale reads show up within seconds, not by luck.
+                LockSupport.parkNanos(ACK_BEFORE_COMMIT_DELAY_NANOS);
             }
             CommitTabletsResult result;
             try {
