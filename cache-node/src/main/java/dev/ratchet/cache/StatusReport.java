@@ -82,7 +82,7 @@ final class StatusReport {
                 .setDegraded(degraded)
                 .addAllRebuilds(rebuilds.fromStore(view))
                 .setRegisteredCacheNodes(directory.cluster().getCacheNodesCount())
-                .setAuthorityPublicKeySpki(directory.authorizedWriters().getAuthorityPublicKeySpki())
+                .setAuthorityPublicKeySpki(directory.authorityPublicKeySpki())
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package dev.ratchet.cache;
 
+import com.google.protobuf.ByteString;
 import dev.ratchet.client.proto.KvError;
 import dev.ratchet.raft.RaftUnavailableException;
 import dev.ratchet.raft.RequestRefusedException;
@@ -70,6 +71,7 @@ final class TabletDirectory {
 
     private volatile RingSnapshot ring;
     private volatile DataKeysView dataKeys;
+    private volatile ByteString authorityPublicKeySpki;
 
     TabletDirectory(TabletStoreClient client, Proposals proposals, String nodeId) {
         this.client = Objects.requireNonNull(client, "client");
@@ -164,6 +166,19 @@ final class TabletDirectory {
                         .setAuthorizedWriters(AuthorizedWritersQuery.getDefaultInstance())
                         .build())
                 .getAuthorizedWriters();
+    }
+
+    /**
+     * Returns the cluster authority's public key (SPKI). It is drawn at bootstrap and never
+     * changes, so it is queried once and kept, not read again on every Status call.
+     */
+    ByteString authorityPublicKeySpki() {
+        ByteString known = authorityPublicKeySpki;
+        if (known == null) {
+            known = authorizedWriters().getAuthorityPublicKeySpki();
+            authorityPublicKeySpki = known;
+        }
+        return known;
     }
 
     /** Returns the data keys, querying them if none are held. */

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code ratchet chaos}: run a chaos test, check a run's history again, list the nemeses.
- * {@code deploy/bin/ratchet chaos ...} runs this class.
+ * It is a subcommand of the {@code ratchet} CLI, never a main of its own: the harness must run in
+ * the launcher's JVM, on the cluster's classpath, to attest the same code measurement.
  *
  * <p>Exit codes: 0 VALID; 1 INVALID or UNKNOWN (the run found a violation, or could not decide);
  * 2 a usage error; 3 the run itself failed (the cluster did not start).
@@ -41,10 +42,6 @@ public final class ChaosCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new ChaosCli()).execute(args));
-    }
 
     @Override
     public void run() {
