@@ -662,12 +662,15 @@ public final class CacheNode implements AutoCloseable {
                             }
                         }
                     });
-            parts.array = SectorArray.builder(view.getDataShards(), view.getParityShards())
+            SectorArray.Builder arrayBuilder = SectorArray.builder(view.getDataShards(), view.getParityShards())
                     .slots(devices(view))
                     .callTimeoutMillis(sectorCallTimeoutMillis)
                     .faultListener(parts.slots::onFault)
-                    .callListener(parts.slots::onCall)
-                    .build();
+                    .callListener(parts.slots::onCall);
+            if (safetyBreaks.contains(SafetyBreak.SKIP_DIGEST)) {
+                arrayBuilder.uncheckedShardDigestsForNegativeControl();
+            }
+            parts.array = arrayBuilder.build();
             parts.slots.attach(parts.array);
             parts.slots.follow(view);
             register(parts.directory, measurement);

@@ -22,7 +22,15 @@ public enum SafetyBreak {
      * A get is served at the tablet version this node last saw, without the linearizable query
      * that confirms the current one, so it can return a value that was already overwritten.
      */
-    UNCONFIRMED_READS("unconfirmed-reads");
+    UNCONFIRMED_READS("unconfirmed-reads"),
+
+    /**
+     * Shards read from the sector servers are taken without their pinned-digest check, so a stale
+     * or corrupt shard is decoded as if it were current: the tablet's authentication then refuses
+     * the garbled blob, and a fault the code should have corrected (one bad server, within m)
+     * becomes a client-visible UNREADABLE.
+     */
+    SKIP_DIGEST("skip-digest");
 
     private final String cliName;
 

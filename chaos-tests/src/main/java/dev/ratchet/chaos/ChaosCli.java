@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ratchet.chaos.checker.Verdict;
 import dev.ratchet.chaos.cluster.ClusterSpec;
+import dev.ratchet.chaos.cluster.Network;
 import dev.ratchet.chaos.history.HistoryFile;
 import dev.ratchet.chaos.nemesis.Nemeses;
 import dev.ratchet.chaos.nemesis.Nemesis;
@@ -88,8 +89,17 @@ public final class ChaosCli implements Runnable {
                 names = "--break",
                 paramLabel = "NAME",
                 description = "A negative control: run with the cache nodes' safety broken on purpose"
-                        + " (ack-before-commit, unconfirmed-reads); the run must come out INVALID.")
+                        + " (ack-before-commit, unconfirmed-reads, skip-digest); the run must come out INVALID.")
         List<String> breaks = new ArrayList<>();
+
+        @Option(
+                names = "--network",
+                paramLabel = "auto|namespaces|loopback",
+                defaultValue = "auto",
+                description = "auto: a network namespace per process when root with ip and iptables (partitions"
+                        + " reach every link), else loopback and says why; namespaces: those or fail; loopback:"
+                        + " no partitions.")
+        String network;
 
         @Option(
                 names = "--launcher",
@@ -102,9 +112,11 @@ public final class ChaosCli implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             List<Nemesis> nemeses;
             ClusterSpec shape;
+            Network.Mode networkMode;
             try {
                 nemeses = Nemeses.byNames(nemesis);
                 shape = ClusterSpec.of(nodes).withSafetyBreaks(breaks);
+                networkMode = networkMode(network);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -129,6 +141,7 @@ public final class ChaosCli implements Runnable {
                                 timeLimitSeconds,
                                 chosenSeed,
                                 shape,
+                                networkMode,
                                 directory.toAbsolutePath(),
                                 ratchet),
                         out);
@@ -139,6 +152,15 @@ public final class ChaosCli implements Runnable {
                 return EXIT_RUN_FAILED;
             }
             return summary.verdict() == Verdict.VALID ? 0 : EXIT_NOT_VALID;
+        }
+
+        private static Network.Mode networkMode(String name) {
+            for (Network.Mode mode : Network.Mode.values()) {
+                if (mode.name().equalsIgnoreCase(name)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("--network is auto, namespaces or loopback, not '" + name + "'");
         }
 
         private Path defaultLauncher() {
@@ -193,6 +215,7 @@ public final class ChaosCli implements Runnable {
                             run.get("timeLimitSeconds").getAsLong(),
                             run.get("seed").getAsLong(),
                             ClusterSpec.of(run.get("tabletStores").getAsInt()),
+                            Network.Mode.AUTO,
                             dir,
                             Path.of("unused")),
                     history.ops(),

@@ -76,8 +76,9 @@ final class CacheNodeCommand implements Callable<Integer> {
     @Option(
             names = "--break",
             paramLabel = "NAME",
-            description = "INSECURE, chaos tests only, with --platform simulated: break a safety rule on purpose"
-                    + " (ack-before-commit, unconfirmed-reads), so a chaos run must find the violation; repeatable.")
+            description =
+                    "INSECURE, chaos tests only, with --platform simulated: break a safety rule on purpose"
+                            + " (ack-before-commit, unconfirmed-reads, skip-digest), so a chaos run must find the violation; repeatable.")
     List<String> breakNames = new ArrayList<>();
 
     @Mixin
@@ -100,7 +101,8 @@ final class CacheNodeCommand implements Callable<Integer> {
         for (String name : breakNames) {
             breaks.add(SafetyBreak.byCliName(name)
                     .orElseThrow(
-                            () -> usage("--break must be ack-before-commit or unconfirmed-reads, not '" + name + "'")));
+                            () -> usage("--break must be ack-before-commit, unconfirmed-reads or skip-digest, not '"
+                                    + name + "'")));
         }
         if (!breaks.isEmpty() && !"simulated".equals(platformOptions.platformName)) {
             throw usage("--break is for chaos tests on --platform simulated only");

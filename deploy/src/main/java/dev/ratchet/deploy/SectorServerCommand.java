@@ -3,6 +3,7 @@ package dev.ratchet.deploy;
 import dev.ratchet.attestation.AttestationException;
 import dev.ratchet.attestation.Role;
 import dev.ratchet.sector.server.SectorServer;
+import dev.ratchet.sector.server.TestHooks;
 import dev.ratchet.sector.server.WriterAuthority;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,6 +61,12 @@ final class SectorServerCommand implements Callable<Integer> {
                     + " the server starts unclaimed and 'ratchet raft bootstrap' installs the cluster's key.")
     Path authorityKeyFile;
 
+    @Option(
+            names = "--test-control",
+            description = "INSECURE, chaos tests only, with --platform simulated: take RAM attacks (snapshot,"
+                    + " rollback, corrupt) as commands on stdin.")
+    boolean testControl;
+
     @CommandLine.Mixin
     PlatformOptions platformOptions;
 
@@ -75,13 +82,24 @@ final class SectorServerCommand implements Callable<Integer> {
             throw usage("--sectors must be 1.." + SectorServer.CAPACITY_SECTORS_MAX + ", not " + sectors);
         }
         PublicKey authorityKey = authorityKeyFile == null ? null : readAuthorityKey();
+        if (testControl && !"simulated".equals(platformOptions.platformName)) {
+            throw usage("--test-control is for chaos tests on --platform simulated only");
+        }
         Clock clock = Clock.systemUTC();
         PlatformOptions.Platform platform = platformOptions.platform(Role.SECTOR, PEER_ROLES, clock);
-        SectorServer server = start(platform, authorityKey, host, port, clock);
+        TestHooks hooks = testControl ? TestHooks.enabled() : null;
+        SectorServer server = start(platform, authorityKey, host, port, clock, hooks);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "sector-server-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("sector-server listening on " + host + ":" + server.port() + " node-id=" + server.nodeId());
         out.flush();
+        if (hooks != null) {
+            spec.commandLine()
+                    .getErr()
+                    .println("INSECURE: sector-server takes RAM attacks on stdin (--test-control); chaos tests only");
+            spec.commandLine().getErr().flush();
+            new SectorTestControl(hooks).serve(System.in, out);
+        }
         if (authorityKey == null) {
             spec.commandLine()
                     .getErr()
@@ -99,12 +117,20 @@ final class SectorServerCommand implements Callable<Integer> {
     }
 
     private SectorServer start(
-            PlatformOptions.Platform platform, PublicKey authorityKey, String host, int port, Clock clock)
+            PlatformOptions.Platform platform,
+            PublicKey authorityKey,
+            String host,
+            int port,
+            Clock clock,
+            TestHooks hooks)
             throws IOException {
         try {
             SectorServer.Builder builder = SectorServer.builder(platform.identity(), platform.verifier());
             if (authorityKey != null) {
                 builder.authorityKey(authorityKey);
+            }
+            if (hooks != null) {
+                builder.testHooks(hooks);
             }
             return builder.listen(host, port)
                     .capacitySectors(sectors)

@@ -3,6 +3,7 @@ package dev.ratchet.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +41,16 @@ class ChaosLauncherIT {
         assertEquals(0, list.exitCode(), list.out());
         List<String> names = list.out().lines().map(line -> line.split("\t")[0]).toList();
         assertTrue(
-                names.containsAll(List.of("kill-cache", "kill-leader", "kill-sector", "pause-leader")),
+                names.containsAll(List.of(
+                        "kill-cache",
+                        "kill-leader",
+                        "kill-sector",
+                        "pause-leader",
+                        "partition-leader",
+                        "partition-majority",
+                        "rollback-sector",
+                        "corrupt-sector",
+                        "fork-sector")),
                 names.toString());
     }
 
@@ -100,6 +112,89 @@ class ChaosLauncherIT {
         assertTrue(Files.isRegularFile(run.resolve("linear").resolve("planted.jsonl")));
     }
 
+    /**
+     * Partitions on a network namespace per process: the leader cut off from everyone, a
+     * minority of the tablet store cut off, a sector server cut off from the cache nodes. The run
+     * must stay VALID and leave no namespace or bridge behind. Needs root and iptables, which
+     * {@code .ci/run} installs.
+     */
+    @Test
+    void aShortRunUnderPartitions_isValid_andLeavesNoNamespaceBehind() throws Exception {
+        assumeTrue(rootWithIptables(), "partitions need root and iptables");
+        Path run = dir.resolve("partitions");
+        Result result = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--network",
+                "namespaces",
+                "--nemesis",
+                "partition-leader,partition-majority,partition-sector",
+                "--time-limit",
+                "30",
+                "--seed",
+                "4",
+                "--dir",
+                run.toString());
+
+        String last = lastLine(result.out());
+        assertEquals(0, result.exitCode(), result.out());
+        assertTrue(
+                last.startsWith("chaos register nemesis=partition-leader,partition-majority,partition-sector seed=4 ")
+                        && last.contains(" verdict=VALID lost=0 "),
+                last);
+        assertTrue(result.out().contains("start-partition-leader: isolated leader "), result.out());
+        Matcher bridge = Pattern.compile("network: bridge (rch\\d+) ").matcher(result.out());
+        assertTrue(bridge.find(), result.out());
+        List<String> namespaces = command("ip", "netns", "list");
+        assertTrue(
+                namespaces.stream().noneMatch(line -> line.startsWith(bridge.group(1) + "-")), namespaces.toString());
+        assertFalse(command("ip", "-o", "link", "show").stream()
+                .anyMatch(line -> line.contains(" " + bridge.group(1) + ":")));
+        assertNoProcessOf(run);
+    }
+
+    /** On loopback a partition cannot happen, and the run refuses it rather than do nothing. */
+    @Test
+    void aPartitionNemesisOnLoopback_isAUsageError() throws Exception {
+        Result result = ratchet(
+                120,
+                "chaos",
+                "run",
+                "--network",
+                "loopback",
+                "--nemesis",
+                "partition-leader",
+                "--dir",
+                dir.resolve("loopback").toString());
+
+        assertEquals(2, result.exitCode(), result.out());
+        assertTrue(
+                result.out()
+                        .contains(
+                                "nemesis partition-leader cannot run here: it needs a network that can partition: the run is on loopback"),
+                result.out());
+    }
+
+    private static boolean rootWithIptables() throws Exception {
+        try {
+            return command("id", "-u").equals(List.of("0"))
+                    && !command("iptables", "-V").isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static List<String> command(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        if (process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": " + out);
+        }
+        return out.lines().toList();
+    }
+
     /** The set workload under a cache-node kill: every acknowledged element is in the final reads. */
     @Test
     void aSetRunUnderKillCache_losesNoAcknowledgedElement() throws Exception {
@@ -154,6 +249,53 @@ class ChaosLauncherIT {
         assertTrue(lastLine(result.out()).contains(" verdict=INVALID "), result.out());
         assertTrue(Files.readString(run.resolve("results.json")).contains("\"" + safetyBreak + "\""));
         assertNoProcessOf(run);
+    }
+
+    /**
+     * The third negative control: with the shard digest check skipped, a corrupt sector server
+     * (within m) while a cache node dies and the survivor reads its tablets cold must surface as
+     * UNREADABLE, which the run reports INVALID. With the check, the same run is VALID (the
+     * corrupt server is decoded around and marked dead).
+     */
+    @Test
+    void aRunWithDigestChecksSkipped_underACorruptSector_isInvalid_andWithThemValid() throws Exception {
+        Path broken = dir.resolve("skip-digest");
+        Result result = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--break",
+                "skip-digest",
+                "--nemesis",
+                "corrupt-sector+kill-cache",
+                "--time-limit",
+                "20",
+                "--seed",
+                "11",
+                "--dir",
+                broken.toString());
+
+        assertEquals(1, result.exitCode(), result.out());
+        assertTrue(lastLine(result.out()).contains(" verdict=INVALID "), result.out());
+        assertTrue(result.out().contains("unreadable: "), result.out());
+        assertNoProcessOf(broken);
+
+        Path checked = dir.resolve("digests-checked");
+        Result valid = ratchet(
+                RUN_TIMEOUT_SECONDS,
+                "chaos",
+                "run",
+                "--nemesis",
+                "corrupt-sector+kill-cache",
+                "--time-limit",
+                "20",
+                "--seed",
+                "13",
+                "--dir",
+                checked.toString());
+        assertEquals(0, valid.exitCode(), valid.out());
+        assertTrue(lastLine(valid.out()).contains(" verdict=VALID lost=0 "), valid.out());
+        assertNoProcessOf(checked);
     }
 
     /** Every pid in the run's node logs' names is gone: the run killed what it started. */

@@ -29,6 +29,22 @@ class SectorServerCommandTest {
     }
 
     @Test
+    void testControlOffTheSimulatedPlatform_isAUsageError() throws IOException {
+        Result result = run(
+                "127.0.0.1:0",
+                authorityKey(),
+                "--test-control",
+                "--platform",
+                "sev-snp",
+                "--allow-measurement",
+                "cache=" + "ab".repeat(48));
+
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(
+                result.err().contains("--test-control is for chaos tests on --platform simulated only"), result.err());
+    }
+
+    @Test
     void badListenAddress_isAUsageError() throws IOException {
         Result result = run("no-port", authorityKey(), "--platform", "simulated", "--allow-simulated");
 

@@ -20,6 +20,7 @@ import dev.ratchet.sector.server.WriterAuthority;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -172,9 +173,94 @@ class SectorServerLauncherIT {
         assertTrue(errors.contains("sector-server is unclaimed"), errors);
     }
 
+    /**
+     * {@code --test-control} (chaos tests, simulated only): each stdin command gets one answer
+     * line, a bad one an error line, and the server keeps serving.
+     */
+    @Test
+    void testControl_answersEachCommandOnALine_andKeepsServing() throws Exception {
+        Clock clock = Clock.systemUTC();
+        Path caDirectory = dir.resolve("ca");
+        SimulatedCa ca = SimulatedCa.loadOrCreate(caDirectory, clock);
+        byte[] codeDigest = new byte[48];
+        Arrays.fill(codeDigest, (byte) 5);
+        CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(codeDigest);
+        NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
+        process = new ProcessBuilder(
+                        Path.of("bin", "ratchet").toAbsolutePath().toString(),
+                        "sector-server",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--sectors",
+                        "16",
+                        "--test-control",
+                        "--platform",
+                        "simulated",
+                        "--allow-simulated",
+                        "--sim-ca",
+                        caDirectory.toString(),
+                        "--allow-measurement",
+                        "cache=" + measurement.hexForRole(Role.CACHE))
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        Matcher ready = awaitReadyLine();
+        PrintWriter commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+
+        assertEquals("test-control error rollback: no snapshot was taken", command(commands, "rollback"));
+        assertEquals("test-control ok snapshot used=0", command(commands, "snapshot"));
+        assertEquals("test-control ok rollback used=0", command(commands, "rollback"));
+        assertEquals("test-control ok corrupt sectors=0", command(commands, "corrupt 3 1"));
+        assertTrue(command(commands, "corrupt x 1").startsWith("test-control error corrupt: not a number"));
+        assertTrue(command(commands, "corrupt 0 1").startsWith("test-control error corrupt: COUNT must be"));
+        assertTrue(command(commands, "snapshot now").startsWith("test-control error snapshot: takes 0 arguments"));
+        assertEquals("test-control ok corrupt-writes on", command(commands, "corrupt-writes on"));
+        assertEquals("test-control ok corrupt-writes off", command(commands, "corrupt-writes off"));
+        assertTrue(
+                command(commands, "corrupt-writes maybe").startsWith("test-control error corrupt-writes: on or off"));
+        assertEquals("test-control ok fork callers=1 used=0", command(commands, "fork " + cache.nodeId()));
+        assertTrue(command(commands, "fork cache-7").startsWith("test-control error fork: not a node id"));
+        assertTrue(command(commands, "fork").startsWith("test-control error fork: takes 1 arguments"));
+        assertEquals("test-control ok unfork", command(commands, "unfork"));
+        assertTrue(command(commands, "format-disk").startsWith("test-control error unknown command 'format-disk'"));
+
+        AttestationVerifier verifier = LauncherProcesses.anySimulatedMeasurement(ca);
+        try (SectorDevice device = new GrpcSectorDevice(
+                "127.0.0.1",
+                Integer.parseInt(ready.group(1)),
+                ready.group(2),
+                cache,
+                verifier,
+                clock,
+                CALL_TIMEOUT_MILLIS)) {
+            assertEquals(
+                    16,
+                    device.status()
+                            .get(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                            .capacitySectors());
+        }
+        assertTrue(Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8)
+                .contains("--test-control"));
+    }
+
+    /** Sends one test-control command; returns its answer line (bounded). */
+    private String command(PrintWriter commands, String line) throws Exception {
+        commands.println(line);
+        return CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return output.readLine();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })
+                .get(READY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private BufferedReader output;
+
     private Matcher awaitReadyLine() throws Exception {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        output = out;
         CompletableFuture<Matcher> ready = CompletableFuture.supplyAsync(() -> {
             try {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {

@@ -90,6 +90,9 @@ public final class SectorArray implements AutoCloseable {
     /** Guarded by {@link #lock}. */
     private boolean closed;
 
+    /** A chaos test's negative control only: reads take shards without their digest check. */
+    private final boolean shardDigestsUnchecked;
+
     private SectorArray(Builder builder, ScheduledExecutorService scheduler, ScheduledExecutorService ownedScheduler) {
         this.layout = new StripeLayout(builder.dataSlotCount, builder.paritySlotCount);
         this.code = CauchyCode.create(builder.dataSlotCount, builder.paritySlotCount);
@@ -97,6 +100,7 @@ public final class SectorArray implements AutoCloseable {
         this.ownedExecutor = builder.executor == null ? newCodecPool() : null;
         this.executor = builder.executor == null ? ownedExecutor : builder.executor;
         this.nanoTicker = builder.nanoTicker;
+        this.shardDigestsUnchecked = builder.shardDigestsUnchecked;
         this.stripesPerBatch = Math.min(builder.stripesPerRequestMax, builder.stripesInFlightMax);
         this.stripesInFlightMax = builder.stripesInFlightMax;
         this.ownedScheduler = ownedScheduler;
@@ -163,6 +167,9 @@ public final class SectorArray implements AutoCloseable {
         return BatchPipeline.run(StripeBatch.split(ownStripes, stripesPerBatch), stripesInFlightMax, batch -> {
                     StripeBatchRead read = new StripeBatchRead(
                             layout, code, calls, executor, batch, snapshot(), digests, layout.dataSlotsMask());
+                    if (shardDigestsUnchecked) {
+                        read.skipDigestChecks();
+                    }
                     return read.run().thenAccept(shards -> copyData(batch, shards, blob));
                 })
                 .thenApply(ignored -> blob);
@@ -483,6 +490,7 @@ public final class SectorArray implements AutoCloseable {
         private LongSupplier nanoTicker = System::nanoTime;
         private Consumer<ShardFault> faultListener = fault -> {};
         private Consumer<CallOutcome> callListener = outcome -> {};
+        private boolean shardDigestsUnchecked;
 
         private Builder(int dataSlotCount, int paritySlotCount) {
             new StripeLayout(dataSlotCount, paritySlotCount); // validates the geometry now, not at build()
@@ -571,6 +579,17 @@ public final class SectorArray implements AutoCloseable {
          */
         public Builder callListener(Consumer<CallOutcome> callListener) {
             this.callListener = Objects.requireNonNull(callListener, "callListener");
+            return this;
+        }
+
+        /**
+         * INSECURE, for a chaos test's negative control ({@code skip-digest}) only: reads take
+         * every shard as good without checking it against its pinned digest, so a stale or
+         * corrupt shard is decoded as if it were current. The array cannot tell its platform; the
+         * cache node that sets this refuses to start unless its evidence is simulated.
+         */
+        public Builder uncheckedShardDigestsForNegativeControl() {
+            this.shardDigestsUnchecked = true;
             return this;
         }
 

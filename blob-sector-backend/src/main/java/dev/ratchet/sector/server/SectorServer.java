@@ -304,12 +304,12 @@ public final class SectorServer implements AutoCloseable {
                 throw new IllegalStateException("test hooks expose RAM and are refused on platform " + platform);
             }
             SectorStore store = new SectorStore(capacitySectors);
-            if (testHooks != null) {
-                // Before anything starts, so hooks already used elsewhere leave nothing running.
-                testHooks.attach(store);
-            }
             AuthorizedWriters writers =
                     authorityKey == null ? new AuthorizedWriters() : new AuthorizedWriters(authorityKey);
+            if (testHooks != null) {
+                // Before anything starts, so hooks already used elsewhere leave nothing running.
+                testHooks.attach(store, clone -> new SectorService(identity, clone, writers).definition());
+            }
             SectorService service = new SectorService(identity, store, writers);
             AttestedTrustManager trustManager = AttestedTrustManager.builder(verifier)
                     .acceptRoles(Role.CACHE, Role.TABLET_STORE, Role.CLIENT)
@@ -342,7 +342,7 @@ public final class SectorServer implements AutoCloseable {
             if (testHooks != null) {
                 log.warn(
                         "INSECURE: sector server {} runs with test hooks; its RAM can be snapshotted, restored,"
-                                + " corrupted and dumped",
+                                + " corrupted, forked and dumped",
                         identity.nodeId());
             }
             log.info(

@@ -44,6 +44,12 @@ final class SectorStore {
     private final BitSet used;
     private long usedSectors;
 
+    /** Test hooks only: every write is stored with one bit flipped, as a host corrupting RAM would. */
+    private volatile boolean corruptWrites;
+
+    /** The byte {@link #corruptWrites} flips, away from any header a shard might have. */
+    private static final int CORRUPTED_BYTE_OFFSET = 2048;
+
     /**
      * Allocates a store of {@code capacitySectors} zeroed sectors.
      *
@@ -119,7 +125,12 @@ final class SectorStore {
         lock.writeLock().lock();
         try {
             for (int i = 0; i < indices.length; i++) {
-                chunk(indices[i]).put(offset(indices[i]), sectors[i]);
+                ByteBuffer chunk = chunk(indices[i]);
+                chunk.put(offset(indices[i]), sectors[i]);
+                if (corruptWrites) {
+                    int at = offset(indices[i]) + CORRUPTED_BYTE_OFFSET;
+                    chunk.put(at, (byte) (chunk.get(at) ^ 0x01));
+                }
                 markUsed(indices[i], true);
             }
         } finally {
@@ -169,6 +180,11 @@ final class SectorStore {
         }
     }
 
+    /** From now on, stores every written sector with one bit flipped, or stops (test hooks only). */
+    void corruptWrites(boolean on) {
+        corruptWrites = on;
+    }
+
     /** XORs one byte of a stored sector with {@code mask} (test hooks only). */
     void flipBits(long index, int byteOffset, int mask) {
         requireInRange(new long[] {index});
@@ -182,6 +198,16 @@ final class SectorStore {
             chunk.put(at, (byte) (chunk.get(at) ^ mask));
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /** Returns the used sectors' indices, ascending (test hooks only). */
+    long[] usedIndices() {
+        lock.readLock().lock();
+        try {
+            return used.stream().asLongStream().toArray();
+        } finally {
+            lock.readLock().unlock();
         }
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ratchet.sector.codec.CauchyCode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +169,30 @@ class SectorArrayReadTest {
                 assertEquals(1, health.lieCount());
                 assertEquals("node-" + s, health.nodeId());
             }
+        }
+    }
+
+    /**
+     * The skip-digest negative control does what it says: one corrupt data shard, which the
+     * checked read decodes around, comes back garbled and blames nobody.
+     */
+    @Test
+    void read_withDigestChecksSkippedForTheNegativeControl_returnsTheCorruptShardAsIs() {
+        try (ArrayFixture checked = new ArrayFixture(4, 2);
+                ArrayFixture unchecked =
+                        new ArrayFixture(4, 2, SectorArray.Builder::uncheckedShardDigestsForNegativeControl)) {
+            byte[] blob = checked.randomBlob(4 * SECTOR);
+            StripeWrite checkedWrite = checked.write(0, blob);
+            StripeWrite uncheckedWrite = unchecked.write(0, blob);
+            checked.device(0).corrupt(0, 7);
+            unchecked.device(0).corrupt(0, 7);
+
+            assertArrayEquals(blob, checked.read(checkedWrite));
+            byte[] garbled = unchecked.read(uncheckedWrite);
+
+            assertEquals(blob.length, garbled.length);
+            assertFalse(Arrays.equals(blob, garbled), "the corrupt shard was taken as good");
+            assertEquals(0, unchecked.faultCount(0, ShardFault.Kind.DIGEST_MISMATCH));
         }
     }
 

@@ -34,6 +34,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -375,6 +376,8 @@ class SectorServerTest {
     void testHooks_flipBitsAndDumpRam() {
         fixture.authorize(1, writer);
         writerStub.writeSectors(write(2, sector(0x11)));
+        writerStub.writeSectors(write(7, sector(0x12)));
+        assertArrayEquals(new long[] {2, 7}, fixture.hooks().usedSectorIndices());
 
         fixture.hooks().flipBits(2, 100, 0xff);
 
@@ -385,6 +388,58 @@ class SectorServerTest {
         assertEquals(CAPACITY_SECTORS * SectorServer.SECTOR_BYTES, ram.length);
         assertEquals((byte) 0x11, ram[2 * SectorServer.SECTOR_BYTES]);
         assertEquals((byte) ~0x11, ram[2 * SectorServer.SECTOR_BYTES + 100]);
+    }
+
+    @Test
+    void testHooks_corruptWrites_flipsOneBitOfEachSectorWrittenWhileOn() {
+        fixture.authorize(1, writer);
+        fixture.hooks().corruptWrites(true);
+        writerStub.writeSectors(write(3, sector(0x20)));
+        fixture.hooks().corruptWrites(false);
+        writerStub.writeSectors(write(4, sector(0x20)));
+
+        byte[] corrupt = writerStub.readSectors(read(3)).getSectors(0).toByteArray();
+        byte[] intact = writerStub.readSectors(read(4)).getSectors(0).toByteArray();
+        assertArrayEquals(sector(0x20), intact);
+        int differing = 0;
+        for (int i = 0; i < corrupt.length; i++) {
+            differing += Integer.bitCount((corrupt[i] ^ 0x20) & 0xff);
+        }
+        assertEquals(1, differing, "exactly one bit flipped");
+    }
+
+    @Test
+    void testHooks_fork_answersTheCloneSidesCallersFromACopyThatDiverges() {
+        NodeIdentity other = fixture.identity(Role.CACHE);
+        SectorServiceBlockingStub otherStub = fixture.stub(other);
+        fixture.authorize(1, writer, other);
+        writerStub.writeSectors(write(5, sector(1)));
+
+        assertEquals(1, fixture.hooks().fork(Set.of(other.nodeId())));
+        writerStub.writeSectors(write(5, sector(2)));
+        otherStub.writeSectors(write(6, sector(3)));
+
+        assertArrayEquals(
+                sector(2), writerStub.readSectors(read(5)).getSectors(0).toByteArray());
+        assertArrayEquals(
+                sector(0), writerStub.readSectors(read(6)).getSectors(0).toByteArray());
+        assertArrayEquals(
+                sector(1), otherStub.readSectors(read(5)).getSectors(0).toByteArray());
+        assertArrayEquals(
+                sector(3), otherStub.readSectors(read(6)).getSectors(0).toByteArray());
+        // One identity on both sides: the clone's signed reads verify as the server's.
+        assertEquals(
+                fixture.serverIdentity().nodeId(),
+                otherStub.getStatus(GetStatusRequest.getDefaultInstance()).getNodeId());
+        assertEquals(
+                2, otherStub.getStatus(GetStatusRequest.getDefaultInstance()).getUsedSectors());
+
+        fixture.hooks().unfork();
+        assertArrayEquals(
+                sector(2), otherStub.readSectors(read(5)).getSectors(0).toByteArray());
+        assertArrayEquals(
+                sector(0), otherStub.readSectors(read(6)).getSectors(0).toByteArray());
+        assertThrows(IllegalArgumentException.class, () -> fixture.hooks().fork(Set.of()));
     }
 
     private void assertStillServes() {

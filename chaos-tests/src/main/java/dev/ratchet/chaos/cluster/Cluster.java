@@ -1,15 +1,11 @@
 package dev.ratchet.chaos.cluster;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -20,10 +16,12 @@ import java.util.regex.Pattern;
  * store is bootstrapped with {@code ratchet raft bootstrap}, which claims the sector servers, and
  * then the cache nodes join. {@link #close} kills every process it started, by pid.
  *
- * <p>On loopback for now; network namespaces come with the partition nemeses.
+ * <p>Each process gets a {@link Host} of the run's {@link Network}: with namespaces, its own
+ * address and namespace, so link faults can reach it; on loopback, 127.0.0.1. The tools the
+ * cluster runs ({@code ratchet raft}, {@code ratchet rebuild}) and the workload's clients run in
+ * the runner's namespace and reach the processes through the bridge.
  */
 public final class Cluster implements AutoCloseable {
-    static final String HOST = "127.0.0.1";
     static final Pattern TABLET_STORE_READY =
             Pattern.compile("tablet-store listening on (\\S+:\\d+,\\d+,\\d+) node-id=([0-9a-f]{64})");
     static final Pattern SECTOR_SERVER_READY =
@@ -41,13 +39,14 @@ public final class Cluster implements AutoCloseable {
     private final List<NodeProcess> tabletStores = new CopyOnWriteArrayList<>();
     private final List<NodeProcess> sectorServers = new CopyOnWriteArrayList<>();
     private final List<NodeProcess> cacheNodes = new CopyOnWriteArrayList<>();
-    private final Set<Integer> portsHandedOut = new HashSet<>();
+    private final Network network;
     private volatile List<String> tabletStorePeers = List.of();
     private final List<String> safetyBreaks;
     private int started;
 
-    private Cluster(ClusterSpec spec, Path launcher, Path runDirectory) {
+    private Cluster(ClusterSpec spec, Network network, Path launcher, Path runDirectory) {
         this.spec = spec;
+        this.network = network;
         this.safetyBreaks = List.copyOf(spec.safetyBreaks());
         this.launcher = launcher;
         this.runDirectory = runDirectory;
@@ -55,15 +54,17 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Starts a cluster of shape {@code spec} from the launcher {@code launcher} ({@code
-     * deploy/bin/ratchet}), with logs under {@code runDirectory/nodes}.
+     * Starts a cluster of shape {@code spec} on {@code network} (which the caller closes after the
+     * cluster) from the launcher {@code launcher} ({@code deploy/bin/ratchet}), with logs under
+     * {@code runDirectory/nodes}.
      *
      * @throws IOException if some process does not start or the bootstrap fails; what started is
      *     killed
      */
-    public static Cluster start(ClusterSpec spec, Path launcher, Path runDirectory) throws IOException {
+    public static Cluster start(ClusterSpec spec, Network network, Path launcher, Path runDirectory)
+            throws IOException {
         Files.createDirectories(runDirectory.resolve("nodes"));
-        Cluster cluster = new Cluster(spec, launcher, runDirectory);
+        Cluster cluster = new Cluster(spec, network, launcher, runDirectory);
         try {
             cluster.bringUp();
             return cluster;
@@ -92,21 +93,34 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts one more tablet-store node (not yet a member: a replacement must be joined). */
     public NodeProcess startTabletStore() throws IOException {
-        String ports = freePort() + "," + freePort() + "," + freePort();
+        Host host = network.newHost("tablet-store");
+        String ports = host.freePort() + "," + host.freePort() + "," + host.freePort();
         NodeProcess node = start(
                 "tablet-store",
-                List.of("tablet-store", "--listen", HOST, "--ports", ports),
+                host,
+                List.of("tablet-store", "--listen", host.address(), "--ports", ports),
                 "-Xmx256m -XX:+UseSerialGC",
                 TABLET_STORE_READY);
         tabletStores.add(node);
         return node;
     }
 
-    /** Starts one more sector server, unclaimed (a bootstrap or a rebuild claims it). */
+    /**
+     * Starts one more sector server, unclaimed (a bootstrap or a rebuild claims it), that takes
+     * RAM attacks on stdin ({@link NodeProcess#control}) for the storage nemeses.
+     */
     public NodeProcess startSectorServer() throws IOException {
+        Host host = network.newHost("sector-server");
         NodeProcess node = start(
                 "sector-server",
-                List.of("sector-server", "--listen", HOST + ":0", "--sectors", Long.toString(spec.stripes())),
+                host,
+                List.of(
+                        "sector-server",
+                        "--listen",
+                        host.address() + ":0",
+                        "--sectors",
+                        Long.toString(spec.stripes()),
+                        "--test-control"),
                 "-Xmx128m -XX:+UseSerialGC -XX:MaxDirectMemorySize=" + (spec.stripes() * 4096 + (64L << 20)),
                 SECTOR_SERVER_READY);
         sectorServers.add(node);
@@ -115,7 +129,8 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts one more cache node against the tablet store's first members. */
     public NodeProcess startCacheNode() throws IOException {
-        return startCacheNode(HOST + ":0");
+        Host host = network.newHost("cache-node");
+        return startCacheNode(host, host.address() + ":0");
     }
 
     /**
@@ -126,14 +141,14 @@ public final class Cluster implements AutoCloseable {
         if (dead.alive()) {
             throw new IllegalStateException(dead + " is still running");
         }
-        return startCacheNode(dead.readyLine().group(1));
+        return startCacheNode(dead.host(), dead.readyLine().group(1));
     }
 
-    private NodeProcess startCacheNode(String listen) throws IOException {
+    private NodeProcess startCacheNode(Host host, String listen) throws IOException {
         List<String> args = new ArrayList<>(List.of("cache-node", "--listen", listen));
         tabletStorePeers.forEach(peer -> args.addAll(List.of("--tablet-store", peer)));
         safetyBreaks.forEach(name -> args.addAll(List.of("--break", name)));
-        NodeProcess node = start("cache-node", args, "-Xmx512m -XX:+UseSerialGC", CACHE_NODE_READY);
+        NodeProcess node = start("cache-node", host, args, "-Xmx512m -XX:+UseSerialGC", CACHE_NODE_READY);
         cacheNodes.add(node);
         return node;
     }
@@ -222,14 +237,30 @@ public final class Cluster implements AutoCloseable {
         runToCompletion("raft-bootstrap", args, BOOTSTRAP_TIMEOUT_SECONDS);
     }
 
-    private NodeProcess start(String role, List<String> args, String jvmOptions, Pattern ready) throws IOException {
+    private NodeProcess start(String role, Host host, List<String> args, String jvmOptions, Pattern ready)
+            throws IOException {
         String name;
         synchronized (this) {
             name = role + "-" + started++;
         }
-        List<String> command = command(args);
+        List<String> command = new ArrayList<>(host.commandPrefix());
+        Path clockFile = null;
+        if (spec.fakeClocks()) {
+            clockFile = runDirectory.resolve("nodes").resolve(name + ".clock");
+            Files.writeString(clockFile, "+0s\n", StandardCharsets.US_ASCII);
+            command.addAll(List.of(
+                    "env",
+                    "LD_PRELOAD=" + FakeClock.library(),
+                    "FAKETIME_TIMESTAMP_FILE=" + clockFile,
+                    "FAKETIME_CACHE_DURATION=1",
+                    "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                    // Without this libfaketime wraps every clock_gettime in a fix-up loop that
+                    // keeps the JVM's threads spinning (measured: 10x the CPU of an idle node).
+                    "FAKETIME_FORCE_MONOTONIC_FIX=0"));
+        }
+        command.addAll(withJvmOptions(command(args), jvmOptions));
         Path log = runDirectory.resolve("nodes").resolve(name + ".log");
-        return NodeProcess.start(name, withJvmOptions(command, jvmOptions), log, ready, READY_TIMEOUT_MILLIS);
+        return NodeProcess.start(name, host, clockFile, command, log, ready, READY_TIMEOUT_MILLIS);
     }
 
     private List<String> command(List<String> args) {
@@ -247,19 +278,13 @@ public final class Cluster implements AutoCloseable {
         return withEnv;
     }
 
-    private synchronized int freePort() throws IOException {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-                if (portsHandedOut.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            }
-        }
-        throw new IOException("no free port found");
-    }
-
     public ClusterSpec spec() {
         return spec;
+    }
+
+    /** The network the processes run on, and the link faults it can inject. */
+    public Network network() {
+        return network;
     }
 
     /** The tablet-store nodes started so far, dead ones included. */

@@ -13,6 +13,8 @@ import java.util.List;
  * @param tablets tablets at bootstrap
  * @param safetyBreaks the cache nodes' deliberate safety bugs ({@code --break}), for negative
  *     controls only; empty for a real test
+ * @param fakeClocks whether every process runs under libfaketime with a clock file of its own,
+ *     so a clock nemesis can skew it ({@link NodeProcess#skewClock})
  */
 public record ClusterSpec(
         int tabletStores,
@@ -21,7 +23,8 @@ public record ClusterSpec(
         int cacheNodes,
         long stripes,
         int tablets,
-        List<String> safetyBreaks) {
+        List<String> safetyBreaks,
+        boolean fakeClocks) {
     public ClusterSpec {
         safetyBreaks = List.copyOf(safetyBreaks);
         if (tabletStores != 3 && tabletStores != 5) {
@@ -34,12 +37,19 @@ public record ClusterSpec(
 
     /** The default: {@code tabletStores} nodes, a 2+1 array of 4096 stripes, 2 cache nodes, 4 tablets. */
     public static ClusterSpec of(int tabletStores) {
-        return new ClusterSpec(tabletStores, 2, 1, 2, 4096, 4, List.of());
+        return new ClusterSpec(tabletStores, 2, 1, 2, 4096, 4, List.of(), false);
     }
 
     /** Returns this shape with the cache nodes' safety broken by {@code breaks}. */
     public ClusterSpec withSafetyBreaks(List<String> breaks) {
-        return new ClusterSpec(tabletStores, dataShards, parityShards, cacheNodes, stripes, tablets, breaks);
+        return new ClusterSpec(
+                tabletStores, dataShards, parityShards, cacheNodes, stripes, tablets, breaks, fakeClocks);
+    }
+
+    /** Returns this shape with every process under libfaketime, for the clock nemeses. */
+    public ClusterSpec withFakeClocks() {
+        return new ClusterSpec(
+                tabletStores, dataShards, parityShards, cacheNodes, stripes, tablets, safetyBreaks, true);
     }
 
     /** The most tablet-store nodes a nemesis may fault at once: a minority. */

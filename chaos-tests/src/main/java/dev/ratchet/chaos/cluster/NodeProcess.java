@@ -1,17 +1,19 @@
 package dev.ratchet.chaos.cluster;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -23,13 +25,19 @@ import java.util.regex.Pattern;
  * and only for processes this harness started.
  */
 public final class NodeProcess implements AutoCloseable {
+    private static final String CONTROL_ANSWER = "test-control ";
     private final String name;
+    private final Host host;
+    private final Path clockFile;
     private final Process process;
     private final CompletableFuture<Matcher> ready = new CompletableFuture<>();
     private volatile boolean paused;
+    private final BlockingQueue<String> controlAnswers = new LinkedBlockingQueue<>();
 
-    private NodeProcess(String name, Process process) {
+    private NodeProcess(String name, Host host, Path clockFile, Process process) {
         this.name = name;
+        this.host = host;
+        this.clockFile = clockFile;
         this.process = process;
     }
 
@@ -39,13 +47,17 @@ public final class NodeProcess implements AutoCloseable {
      *
      * @throws IOException if it cannot start, exits first, or is not ready in time (it is killed)
      */
-    static NodeProcess start(String name, List<String> command, Path log, Pattern readyLine, long timeoutMillis)
+    static NodeProcess start(
+            String name,
+            Host host,
+            Path clockFile,
+            List<String> command,
+            Path log,
+            Pattern readyLine,
+            long timeoutMillis)
             throws IOException {
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
-        NodeProcess node = new NodeProcess(name, process);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        NodeProcess node = new NodeProcess(name, host, clockFile, process);
         Thread copier = new Thread(() -> node.copyOutput(log, readyLine), name + "-output");
         copier.setDaemon(true);
         copier.start();
@@ -70,6 +82,9 @@ public final class NodeProcess implements AutoCloseable {
                 file.write(line);
                 file.write('\n');
                 file.flush();
+                if (line.startsWith(CONTROL_ANSWER)) {
+                    controlAnswers.add(line);
+                }
                 Matcher matcher = readyLine.matcher(line);
                 if (!ready.isDone() && matcher.matches()) {
                     ready.complete(matcher);
@@ -84,6 +99,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Where it runs: its address and, with namespaces, its namespace. */
+    public Host host() {
+        return host;
     }
 
     public long pid() {
@@ -101,6 +121,52 @@ public final class NodeProcess implements AutoCloseable {
 
     public boolean paused() {
         return paused;
+    }
+
+    /**
+     * Sends one test-control command on the process's stdin (a sector server started with {@code
+     * --test-control}) and returns its answer line.
+     *
+     * @throws IOException if it answers an error, or nothing within {@code timeoutMillis}
+     */
+    public synchronized String control(String command, long timeoutMillis) throws IOException {
+        controlAnswers.clear();
+        OutputStream in = process.getOutputStream();
+        in.write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        String answer;
+        try {
+            answer = controlAnswers.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while " + name + " ran '" + command + "'", e);
+        }
+        if (answer == null) {
+            throw new IOException(name + " did not answer '" + command + "' within " + timeoutMillis + " ms");
+        }
+        if (!answer.startsWith(CONTROL_ANSWER + "ok ")) {
+            throw new IOException(name + " refused '" + command + "': " + answer);
+        }
+        return answer.substring((CONTROL_ANSWER + "ok ").length());
+    }
+
+    /**
+     * Sets the process's wall clock {@code offsetSeconds} from the host's (libfaketime reads its
+     * clock file at most once a second); its monotonic clock is left alone.
+     *
+     * @throws IllegalStateException if the cluster was not started with fake clocks
+     */
+    public void skewClock(long offsetSeconds) throws IOException {
+        if (clockFile == null) {
+            throw new IllegalStateException(name + " has no fake clock (the cluster was started without them)");
+        }
+        Path next = clockFile.resolveSibling(clockFile.getFileName() + ".next");
+        Files.writeString(next, (offsetSeconds >= 0 ? "+" : "") + offsetSeconds + "s\n", StandardCharsets.US_ASCII);
+        Files.move(
+                next,
+                clockFile,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** SIGKILL, and waits (bounded) until the process is gone. */

@@ -13,10 +13,14 @@ import java.util.Optional;
  */
 final class KillCacheNode extends OneProcessNemesis {
     KillCacheNode() {
-        super("kill-cache", "SIGKILL one cache node; at the stop start a fresh one on its address", target -> {
-            List<NodeProcess> live = Target.running(target.cluster().cacheNodes());
-            return live.size() < 2 ? Optional.empty() : any(target, live);
-        });
+        super(
+                "kill-cache",
+                "SIGKILL one cache node; at the stop start a fresh one on its address",
+                Faulted.CACHE_NODE,
+                target -> {
+                    List<NodeProcess> live = Target.running(target.cluster().cacheNodes());
+                    return live.size() < 2 ? Optional.empty() : any(target, live);
+                });
     }
 
     @Override

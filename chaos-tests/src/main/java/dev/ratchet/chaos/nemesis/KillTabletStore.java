@@ -14,7 +14,7 @@ import java.util.function.Function;
  */
 final class KillTabletStore extends OneProcessNemesis {
     private KillTabletStore(String name, String description, Function<Target, Optional<NodeProcess>> choose) {
-        super(name, description, choose);
+        super(name, description, Faulted.TABLET_STORE, choose);
     }
 
     static KillTabletStore leader() {
@@ -32,8 +32,8 @@ final class KillTabletStore extends OneProcessNemesis {
     }
 
     @Override
-    String inject(NodeProcess node) throws IOException {
-        return super.inject(node) + " (" + Cluster.peerOf(node) + ")";
+    String inject(Target target, NodeProcess node) throws IOException {
+        return super.inject(target, node) + " (" + Cluster.peerOf(node) + ")";
     }
 
     @Override

@@ -10,11 +10,24 @@ public final class Nemeses {
             KillCacheNode::new,
             KillTabletStore::leader,
             KillTabletStore::follower,
-            KillSectorServer::new,
+            SectorServerFault::kill,
             PauseNode::leader,
             PauseNode::follower,
             PauseNode::cacheNode,
-            PauseNode::sectorServer);
+            PauseNode::sectorServer,
+            Partition::leader,
+            Partition::majority,
+            Partition::bridge,
+            Partition::ring,
+            Partition::cacheNode,
+            Partition::sectorServer,
+            () -> new LossyLinks(0.2),
+            SectorServerFault::rollback,
+            SectorServerFault::corrupt,
+            SectorServerFault::fork,
+            SlowNode::leader,
+            SlowNode::cacheNode,
+            ClockSkew::new);
 
     private Nemeses() {}
 
@@ -24,9 +37,11 @@ public final class Nemeses {
     }
 
     /**
-     * Returns fresh nemeses for {@code names} (comma-separated), or none for "none".
+     * Returns fresh nemeses for {@code names} (comma-separated, taken in turn; {@code a+b} is a
+     * and b at once), or none for "none".
      *
-     * @throws IllegalArgumentException naming an unknown nemesis, and the known ones
+     * @throws IllegalArgumentException naming an unknown nemesis and the known ones, or a
+     *     combination over the fault budget
      */
     public static List<Nemesis> byNames(String names) {
         List<Nemesis> chosen = new ArrayList<>();
@@ -35,13 +50,25 @@ public final class Nemeses {
             if (wanted.equals("none")) {
                 continue;
             }
-            chosen.add(all().stream()
-                    .filter(nemesis -> nemesis.name().equals(wanted))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no nemesis '" + wanted + "'; known: none, "
-                            + String.join(
-                                    ", ", all().stream().map(Nemesis::name).toList()))));
+            if (wanted.contains("+")) {
+                List<Nemesis> parts = new ArrayList<>();
+                for (String part : wanted.split("\\+")) {
+                    parts.add(one(part.strip()));
+                }
+                chosen.add(Combined.of(parts));
+            } else {
+                chosen.add(one(wanted));
+            }
         }
         return chosen;
+    }
+
+    private static Nemesis one(String wanted) {
+        return all().stream()
+                .filter(nemesis -> nemesis.name().equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no nemesis '" + wanted + "'; known: none, "
+                        + String.join(", ", all().stream().map(Nemesis::name).toList())
+                        + " (and a+b for two at once)"));
     }
 }

@@ -4,6 +4,7 @@ import dev.ratchet.chaos.cluster.NodeProcess;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -15,16 +16,19 @@ abstract class OneProcessNemesis implements Nemesis {
     private final String name;
     private final String description;
     private final Function<Target, Optional<NodeProcess>> choose;
+    private final Faulted kind;
     private NodeProcess faulted;
 
-    OneProcessNemesis(String name, String description, Function<Target, Optional<NodeProcess>> choose) {
+    OneProcessNemesis(
+            String name, String description, Faulted faulted, Function<Target, Optional<NodeProcess>> choose) {
         this.name = name;
+        this.kind = faulted;
         this.description = description;
         this.choose = choose;
     }
 
     /** Faults {@code node}; returns what was done. By default a SIGKILL: RAM and sockets are gone. */
-    String inject(NodeProcess node) throws IOException {
+    String inject(Target target, NodeProcess node) throws IOException {
         node.kill();
         return "killed " + node;
     }
@@ -43,12 +47,17 @@ abstract class OneProcessNemesis implements Nemesis {
     }
 
     @Override
+    public final Set<Faulted> faulted() {
+        return Set.of(kind);
+    }
+
+    @Override
     public final String start(Target target) throws IOException {
         Optional<NodeProcess> chosen = choose.apply(target);
         if (chosen.isEmpty()) {
             return "no target found";
         }
-        String done = inject(chosen.get());
+        String done = inject(target, chosen.get());
         faulted = chosen.get();
         return done;
     }

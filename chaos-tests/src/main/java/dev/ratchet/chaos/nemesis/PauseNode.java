@@ -11,18 +11,24 @@ import java.util.function.Function;
  * after an election is the classic stale-read scenario (etcd #20418).
  */
 final class PauseNode extends OneProcessNemesis {
-    private PauseNode(String name, String description, Function<Target, Optional<NodeProcess>> choose) {
-        super(name, description, choose);
+    private PauseNode(
+            String name, String description, Faulted faulted, Function<Target, Optional<NodeProcess>> choose) {
+        super(name, description, faulted, choose);
     }
 
     static PauseNode leader() {
-        return new PauseNode("pause-leader", "SIGSTOP the tablet-store leader, SIGCONT at the stop", Target::leader);
+        return new PauseNode(
+                "pause-leader",
+                "SIGSTOP the tablet-store leader, SIGCONT at the stop",
+                Faulted.TABLET_STORE,
+                Target::leader);
     }
 
     static PauseNode follower() {
         return new PauseNode(
                 "pause-follower",
                 "SIGSTOP one tablet-store follower, SIGCONT at the stop",
+                Faulted.TABLET_STORE,
                 target -> any(target, target.followers()));
     }
 
@@ -30,6 +36,7 @@ final class PauseNode extends OneProcessNemesis {
         return new PauseNode(
                 "pause-cache",
                 "SIGSTOP one cache node, SIGCONT at the stop",
+                Faulted.CACHE_NODE,
                 target -> any(target, Target.running(target.cluster().cacheNodes())));
     }
 
@@ -37,11 +44,12 @@ final class PauseNode extends OneProcessNemesis {
         return new PauseNode(
                 "pause-sector",
                 "SIGSTOP one sector server (m allows it), SIGCONT at the stop",
+                Faulted.SECTOR_SERVER,
                 target -> any(target, Target.running(target.cluster().sectorServers())));
     }
 
     @Override
-    String inject(NodeProcess node) throws IOException {
+    String inject(Target target, NodeProcess node) throws IOException {
         node.pause();
         return "paused " + node;
     }

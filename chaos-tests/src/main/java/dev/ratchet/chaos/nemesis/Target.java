@@ -6,6 +6,8 @@ import dev.ratchet.client.RatchetClient;
 import dev.ratchet.client.RatchetException;
 import dev.ratchet.client.proto.RaftMember;
 import dev.ratchet.client.proto.StatusResponse;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -35,6 +37,36 @@ public final class Target {
             throw new IllegalStateException("nothing to pick from");
         }
         return nodes.get(random.nextInt(nodes.size()));
+    }
+
+    /** Returns a seed for a fault's own choices, drawn from the run's randomness. */
+    public long nextSeed() {
+        return random.nextLong();
+    }
+
+    /** Returns {@code nodes} in an order drawn from the run's randomness. */
+    public <T> List<T> shuffled(List<T> nodes) {
+        List<T> order = new ArrayList<>(nodes);
+        for (int i = order.size() - 1; i > 0; i--) {
+            Collections.swap(order, i, random.nextInt(i + 1));
+        }
+        return order;
+    }
+
+    /** Returns every live process of the cluster: tablet stores, sector servers and cache nodes. */
+    public List<NodeProcess> allProcesses() {
+        List<NodeProcess> all = new ArrayList<>(running(cluster.tabletStores()));
+        all.addAll(running(cluster.sectorServers()));
+        all.addAll(running(cluster.cacheNodes()));
+        return all;
+    }
+
+    /** Returns the live, unpaused tablet-store nodes that are members now, leader included. */
+    public List<NodeProcess> liveTabletStoreMembers() {
+        return raftMembers().stream()
+                .map(member -> byNodeId(member.getNodeId()))
+                .flatMap(Optional::stream)
+                .toList();
     }
 
     /** Returns the live, unpaused tablet-store node that leads now, as a cache node reports it. */

@@ -3,16 +3,19 @@ package dev.ratchet.chaos.run;
 import com.google.gson.GsonBuilder;
 import dev.ratchet.chaos.checker.Linearizability;
 import dev.ratchet.chaos.checker.SetCheck;
+import dev.ratchet.chaos.checker.UnreadableCheck;
 import dev.ratchet.chaos.checker.Verdict;
 import dev.ratchet.chaos.checker.VersionOrder;
 import dev.ratchet.chaos.cluster.Cluster;
 import dev.ratchet.chaos.cluster.ClusterSpec;
+import dev.ratchet.chaos.cluster.Network;
 import dev.ratchet.chaos.history.HistoryFile;
 import dev.ratchet.chaos.history.Op;
 import dev.ratchet.chaos.history.OpType;
 import dev.ratchet.chaos.history.Recorder;
 import dev.ratchet.chaos.nemesis.Nemesis;
 import dev.ratchet.chaos.nemesis.Target;
+import dev.ratchet.chaos.report.Report;
 import dev.ratchet.chaos.workload.RegisterWorkload;
 import dev.ratchet.chaos.workload.SetWorkload;
 import dev.ratchet.chaos.workload.Workload;
@@ -28,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -60,6 +64,7 @@ public final class ChaosRun {
      * @param timeLimitSeconds how long the workload and the faults run
      * @param seed fixes the workload's choices and the schedule
      * @param spec the cluster's shape
+     * @param network how the run chooses its network (namespaces when it can, by default)
      * @param directory where the run leaves its files
      * @param launcher the {@code ratchet} launcher the cluster's processes run from
      */
@@ -69,6 +74,7 @@ public final class ChaosRun {
             long timeLimitSeconds,
             long seed,
             ClusterSpec spec,
+            Network.Mode network,
             Path directory,
             Path launcher) {}
 
@@ -109,7 +115,8 @@ public final class ChaosRun {
         SplittableRandom schedule = new SplittableRandom(settings.seed() ^ 0x5DEECE66DL);
         double recoverySeconds;
         List<Op> history;
-        try (Cluster cluster = Cluster.start(settings.spec(), settings.launcher(), dir);
+        try (Network network = Network.open(settings.network());
+                Cluster cluster = start(settings, network, out);
                 RatchetClient clients = client(cluster, Duration.ofSeconds(2));
                 RatchetClient admin = client(cluster, Duration.ofSeconds(2));
                 Recorder recorder = new Recorder(dir.resolve("history.jsonl"), System::nanoTime)) {
@@ -134,6 +141,21 @@ public final class ChaosRun {
             history = recorder.ops();
         }
         return check(settings, history, recoverySeconds, out);
+    }
+
+    private static Cluster start(Settings settings, Network network, PrintWriter out) throws IOException {
+        out.println(network.describe());
+        out.flush();
+        for (Nemesis nemesis : settings.nemeses()) {
+            String missing = nemesis.unavailable(network);
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("nemesis " + nemesis.name() + " cannot run here: " + missing);
+            }
+        }
+        ClusterSpec spec = settings.nemeses().stream().anyMatch(Nemesis::needsFakeClocks)
+                ? settings.spec().withFakeClocks()
+                : settings.spec();
+        return Cluster.start(spec, network, settings.launcher(), settings.directory());
     }
 
     private static void runSchedule(
@@ -217,7 +239,8 @@ public final class ChaosRun {
         }
         Linearizability.Result linear = Linearizability.check(history, Linearizability.Budget.standard());
         VersionOrder.Result order = VersionOrder.check(history);
-        Verdict verdict = linear.verdict().and(order.verdict());
+        UnreadableCheck.Result unreadable = UnreadableCheck.check(history);
+        Verdict verdict = linear.verdict().and(order.verdict()).and(unreadable.verdict());
         if (recoverySeconds < 0) {
             verdict = Verdict.INVALID;
         }
@@ -248,7 +271,14 @@ public final class ChaosRun {
                         order.verdict(),
                         "violations",
                         order.violations().stream().limit(50).toList()));
-        writeResults(settings, results);
+        results.put("unreadable", unreadableResult(unreadable));
+        String json = writeResults(settings, results);
+        Report.write(
+                settings.directory(),
+                history,
+                json,
+                linear.failing().stream().map(Linearizability.KeyResult::key).collect(Collectors.toSet()));
+        unreadable.examples().forEach(example -> out.println("unreadable: " + example));
         for (Linearizability.KeyResult key : linear.failing()) {
             out.println("key " + key.key() + ": " + key.verdict() + ": " + key.detail());
         }
@@ -263,7 +293,8 @@ public final class ChaosRun {
     private static Summary checkSet(Settings settings, List<Op> history, double recoverySeconds, PrintWriter out)
             throws IOException {
         SetCheck.Result set = SetCheck.check(history);
-        Verdict verdict = recoverySeconds < 0 ? Verdict.INVALID : set.verdict();
+        UnreadableCheck.Result unreadable = UnreadableCheck.check(history);
+        Verdict verdict = recoverySeconds < 0 ? Verdict.INVALID : set.verdict().and(unreadable.verdict());
         Map<String, Object> results = results(settings, history, recoverySeconds, verdict);
         Map<String, Object> setResult = new LinkedHashMap<>();
         setResult.put("verdict", set.verdict());
@@ -274,9 +305,19 @@ public final class ChaosRun {
         setResult.put("recovered", set.recovered());
         setResult.put("details", set.details());
         results.put("set", setResult);
-        writeResults(settings, results);
+        results.put("unreadable", unreadableResult(unreadable));
+        Report.write(settings.directory(), history, writeResults(settings, results), Set.of());
+        unreadable.examples().forEach(example -> out.println("unreadable: " + example));
         set.details().forEach(detail -> out.println("set: " + detail));
         return summary(settings, history, recoverySeconds, verdict, set.lost(), out);
+    }
+
+    private static Map<String, Object> unreadableResult(UnreadableCheck.Result unreadable) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("verdict", unreadable.verdict());
+        result.put("count", unreadable.unreadable());
+        result.put("examples", unreadable.examples());
+        return result;
     }
 
     /** The figures every workload's results.json starts with. */
@@ -297,15 +338,15 @@ public final class ChaosRun {
         return results;
     }
 
-    private static void writeResults(Settings settings, Map<String, Object> results) throws IOException {
-        Files.writeString(
-                settings.directory().resolve("results.json"),
-                new GsonBuilder()
-                        .setPrettyPrinting()
-                        .disableHtmlEscaping()
-                        .create()
-                        .toJson(results),
-                StandardCharsets.UTF_8);
+    /** Writes {@code results.json}; returns its text. */
+    private static String writeResults(Settings settings, Map<String, Object> results) throws IOException {
+        String json = new GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(results);
+        Files.writeString(settings.directory().resolve("results.json"), json, StandardCharsets.UTF_8);
+        return json;
     }
 
     /** Prints and returns the summary line's figures. */
@@ -341,6 +382,7 @@ public final class ChaosRun {
         run.put("seed", settings.seed());
         run.put("timeLimitSeconds", settings.timeLimitSeconds());
         run.put("tabletStores", settings.spec().tabletStores());
+        run.put("network", settings.network());
         run.put("safetyBreaks", settings.spec().safetyBreaks());
         Files.writeString(
                 settings.directory().resolve("run.json"),
