@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,40 +124,8 @@ class SectorServerLauncherIT {
 
     @Test
     void sectorServerWithoutAuthorityKey_startsUnclaimed_andRefusesWrites() throws Exception {
-        Clock clock = Clock.systemUTC();
-        Path caDirectory = dir.resolve("ca");
-        SimulatedCa ca = SimulatedCa.loadOrCreate(caDirectory, clock);
-        byte[] codeDigest = new byte[48];
-        Arrays.fill(codeDigest, (byte) 9);
-        CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(codeDigest);
-        NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
-
-        process = new ProcessBuilder(
-                        Path.of("bin", "ratchet").toAbsolutePath().toString(),
-                        "sector-server",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--sectors",
-                        "16",
-                        "--platform",
-                        "simulated",
-                        "--allow-simulated",
-                        "--sim-ca",
-                        caDirectory.toString(),
-                        "--allow-measurement",
-                        "cache=" + measurement.hexForRole(Role.CACHE))
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
-        Matcher ready = awaitReadyLine();
-        AttestationVerifier verifier = LauncherProcesses.anySimulatedMeasurement(ca);
-        try (SectorDevice device = new GrpcSectorDevice(
-                "127.0.0.1",
-                Integer.parseInt(ready.group(1)),
-                ready.group(2),
-                cache,
-                verifier,
-                clock,
-                CALL_TIMEOUT_MILLIS)) {
+        Simulated server = startSimulated();
+        try (SectorDevice device = server.device()) {
             ExecutionException refused = assertThrows(
                     ExecutionException.class,
                     () -> device.write(new long[] {0}, List.of(new byte[SectorServer.SECTOR_BYTES]))
@@ -179,31 +149,8 @@ class SectorServerLauncherIT {
      */
     @Test
     void testControl_answersEachCommandOnALine_andKeepsServing() throws Exception {
-        Clock clock = Clock.systemUTC();
-        Path caDirectory = dir.resolve("ca");
-        SimulatedCa ca = SimulatedCa.loadOrCreate(caDirectory, clock);
-        byte[] codeDigest = new byte[48];
-        Arrays.fill(codeDigest, (byte) 5);
-        CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(codeDigest);
-        NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
-        process = new ProcessBuilder(
-                        Path.of("bin", "ratchet").toAbsolutePath().toString(),
-                        "sector-server",
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--sectors",
-                        "16",
-                        "--test-control",
-                        "--platform",
-                        "simulated",
-                        "--allow-simulated",
-                        "--sim-ca",
-                        caDirectory.toString(),
-                        "--allow-measurement",
-                        "cache=" + measurement.hexForRole(Role.CACHE))
-                .redirectError(dir.resolve("stderr.txt").toFile())
-                .start();
-        Matcher ready = awaitReadyLine();
+        Simulated server = startSimulated("--test-control");
+        NodeIdentity cache = server.cache();
         PrintWriter commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
 
         assertEquals("test-control error rollback: no snapshot was taken", command(commands, "rollback"));
@@ -223,15 +170,7 @@ class SectorServerLauncherIT {
         assertEquals("test-control ok unfork", command(commands, "unfork"));
         assertTrue(command(commands, "format-disk").startsWith("test-control error unknown command 'format-disk'"));
 
-        AttestationVerifier verifier = LauncherProcesses.anySimulatedMeasurement(ca);
-        try (SectorDevice device = new GrpcSectorDevice(
-                "127.0.0.1",
-                Integer.parseInt(ready.group(1)),
-                ready.group(2),
-                cache,
-                verifier,
-                clock,
-                CALL_TIMEOUT_MILLIS)) {
+        try (SectorDevice device = server.device()) {
             assertEquals(
                     16,
                     device.status()
@@ -240,6 +179,54 @@ class SectorServerLauncherIT {
         }
         assertTrue(Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8)
                 .contains("--test-control"));
+    }
+
+    /** A sector server started on the simulated platform, and a cache identity it accepts. */
+    private record Simulated(SimulatedCa ca, NodeIdentity cache, Matcher ready, Clock clock) {
+        /** A device talking to the server as {@link #cache}. */
+        SectorDevice device() throws SSLException {
+            return new GrpcSectorDevice(
+                    "127.0.0.1",
+                    Integer.parseInt(ready.group(1)),
+                    ready.group(2),
+                    cache,
+                    LauncherProcesses.anySimulatedMeasurement(ca),
+                    clock,
+                    CALL_TIMEOUT_MILLIS);
+        }
+    }
+
+    /**
+     * Starts {@code ratchet sector-server} with 16 sectors on the simulated platform, without an
+     * authority key, plus {@code extraArgs}; waits for its ready line.
+     */
+    private Simulated startSimulated(String... extraArgs) throws Exception {
+        Clock clock = Clock.systemUTC();
+        Path caDirectory = dir.resolve("ca");
+        SimulatedCa ca = SimulatedCa.loadOrCreate(caDirectory, clock);
+        byte[] codeDigest = new byte[48];
+        Arrays.fill(codeDigest, (byte) 9);
+        CodeMeasurement measurement = CodeMeasurement.ofCodeDigest(codeDigest);
+        NodeIdentity cache = NodeIdentity.generate(Role.CACHE, SimulatedProvider.create(ca, measurement, clock), clock);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of("bin", "ratchet").toAbsolutePath().toString(),
+                "sector-server",
+                "--listen",
+                "127.0.0.1:0",
+                "--sectors",
+                "16",
+                "--platform",
+                "simulated",
+                "--allow-simulated",
+                "--sim-ca",
+                caDirectory.toString(),
+                "--allow-measurement",
+                "cache=" + measurement.hexForRole(Role.CACHE)));
+        command.addAll(List.of(extraArgs));
+        process = new ProcessBuilder(command)
+                .redirectError(dir.resolve("stderr.txt").toFile())
+                .start();
+        return new Simulated(ca, cache, awaitReadyLine(), clock);
     }
 
     /** Sends one test-control command; returns its answer line (bounded). */

@@ -37,11 +37,6 @@ final class LoopbackNetwork implements Network {
     }
 
     @Override
-    public boolean partitions() {
-        return false;
-    }
-
-    @Override
     public String whyNoPartitions() {
         return "the run is on loopback (" + whyNotNamespaces + ")";
     }

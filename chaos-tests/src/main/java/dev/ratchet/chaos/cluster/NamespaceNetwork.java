@@ -1,10 +1,12 @@
 package dev.ratchet.chaos.cluster;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -147,11 +149,6 @@ public final class NamespaceNetwork implements Network {
     }
 
     @Override
-    public boolean partitions() {
-        return true;
-    }
-
-    @Override
     public String whyNoPartitions() {
         return "";
     }
@@ -216,16 +213,39 @@ public final class NamespaceNetwork implements Network {
             return;
         }
         closed = true;
+        List<String> state;
         try {
-            teardown(Files.readAllLines(stateFile, StandardCharsets.UTF_8));
+            state = Files.readAllLines(stateFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return; // nothing was created
         } catch (IOException e) {
-            // No state file: nothing was created.
+            throw new UncheckedIOException("cannot read the run network's state " + stateFile, e);
+        }
+        teardown(state);
+        // Strict: what survived is named, and the state file stays so the next run's reaper retries.
+        List<String> left = leftovers(state);
+        if (!left.isEmpty()) {
+            throw new IllegalStateException(
+                    "teardown left " + String.join(", ", left) + " behind; " + stateFile + " stays for the next run");
         }
         try {
             Files.deleteIfExists(stateFile);
         } catch (IOException e) {
-            // The next run's reaper sees the owner is gone and tries again.
+            throw new UncheckedIOException("cannot delete the run network's state " + stateFile, e);
         }
+    }
+
+    /** The recorded namespaces and bridges that still exist. */
+    private static List<String> leftovers(List<String> state) {
+        List<String> left = new ArrayList<>();
+        for (String line : state) {
+            if (line.startsWith("netns ") && Files.exists(Path.of("/run/netns", line.substring("netns ".length())))) {
+                left.add(line);
+            } else if (line.startsWith("bridge ") && linkExists(line.substring("bridge ".length()))) {
+                left.add(line);
+            }
+        }
+        return left;
     }
 
     /** Kills what runs in each recorded namespace, deletes the namespaces, then the bridge. */

@@ -16,11 +16,13 @@ public interface Network extends AutoCloseable {
     /** Returns a fresh host for one process. */
     Host newHost(String role) throws IOException;
 
-    /** Whether {@link #drop} works here; if not, {@link #whyNoPartitions} says why. */
-    boolean partitions();
-
     /** Why this network cannot partition, or empty if it can. */
     String whyNoPartitions();
+
+    /** Whether {@link #drop} and {@link #lose} work here; if not, {@link #whyNoPartitions} says why. */
+    default boolean partitions() {
+        return whyNoPartitions().isEmpty();
+    }
 
     /**
      * Makes {@code victim} drop every packet from {@code sources}: one direction of a grudge. A

@@ -1,7 +1,6 @@
 package dev.ratchet.chaos.nemesis;
 
 import dev.ratchet.chaos.cluster.Host;
-import dev.ratchet.chaos.cluster.Network;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -12,9 +11,8 @@ import java.util.Set;
  * network where TCP retransmits, RPCs stall past their deadlines and heartbeats go missing, but
  * nothing is cleanly cut. There is no delay: this kernel has no netem.
  */
-final class LossyLinks implements Nemesis {
+final class LossyLinks extends LinkFault {
     private final double probability;
-    private boolean active;
 
     LossyLinks(double probability) {
         this.probability = probability;
@@ -37,28 +35,13 @@ final class LossyLinks implements Nemesis {
     }
 
     @Override
-    public String unavailable(Network network) {
-        return network.partitions() ? "" : "it needs a network that can partition: " + network.whyNoPartitions();
-    }
-
-    @Override
     public String start(Target target) throws IOException {
         List<Host> hosts = Partition.hostsOf(target.allProcesses());
-        active = true;
+        rulesComing();
         for (Host host : hosts) {
             target.cluster().network().lose(host, probability);
         }
         return String.format(
                 Locale.ROOT, "%d processes lose %.0f%% of inbound packets", hosts.size(), probability * 100);
-    }
-
-    @Override
-    public String stop(Target target) throws IOException {
-        if (!active) {
-            return "nothing to heal";
-        }
-        active = false;
-        target.cluster().network().healAll();
-        return "healed every link";
     }
 }

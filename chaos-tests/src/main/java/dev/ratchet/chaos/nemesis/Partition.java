@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * <p>Needs a network that can partition ({@link Network#partitions}); a run refuses a partition
  * nemesis on loopback up front, rather than have it do nothing.
  */
-final class Partition implements Nemesis {
+final class Partition extends LinkFault {
     /** Victim to the hosts it drops; insertion-ordered so the description reads stably. */
     record Grudge(Map<Host, Set<Host>> drops, String what) {
         static Grudge none(String why) {
@@ -41,7 +41,6 @@ final class Partition implements Nemesis {
     private final String description;
     private final Function<Target, Grudge> plan;
     private final Set<Faulted> faulted;
-    private boolean active;
 
     private Partition(String name, String description, Set<Faulted> faulted, Function<Target, Grudge> plan) {
         this.name = name;
@@ -220,32 +219,17 @@ final class Partition implements Nemesis {
     }
 
     @Override
-    public String unavailable(Network network) {
-        return network.partitions() ? "" : "it needs a network that can partition: " + network.whyNoPartitions();
-    }
-
-    @Override
     public String start(Target target) throws IOException {
         Grudge grudge = plan.apply(target);
         if (grudge.drops().isEmpty()) {
             return "no partition: " + grudge.what();
         }
         Network network = target.cluster().network();
-        active = true;
+        rulesComing();
         for (Map.Entry<Host, Set<Host>> entry : grudge.drops().entrySet()) {
             network.drop(entry.getKey(), entry.getValue());
         }
         return grudge.what() + " (" + links(grudge) + " directed links dropped)";
-    }
-
-    @Override
-    public String stop(Target target) throws IOException {
-        if (!active) {
-            return "nothing to heal";
-        }
-        active = false;
-        target.cluster().network().healAll();
-        return "healed every link";
     }
 
     private static int links(Grudge grudge) {

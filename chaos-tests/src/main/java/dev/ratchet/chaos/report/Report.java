@@ -69,17 +69,12 @@ public final class Report {
     }
 
     static XYChart latencyChart(Timeline timeline) {
-        XYChart chart = new XYChartBuilder()
-                .width(WIDTH_PIXELS)
-                .height(HEIGHT_PIXELS)
-                .title("latency per operation (ms, log scale), nemeses shaded")
-                .xAxisTitle("run time (s)")
-                .yAxisTitle("latency (ms)")
-                .build();
+        XYChart chart = chart(
+                "latency per operation (ms, log scale), nemeses shaded",
+                "latency (ms)",
+                XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(3);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         double top = 1;
         for (OpType outcome : List.of(OpType.OK, OpType.FAIL, OpType.INFO)) {
             List<Double> x = new ArrayList<>();
@@ -103,15 +98,8 @@ public final class Report {
     }
 
     static XYChart throughputChart(Timeline timeline) {
-        XYChart chart = new XYChartBuilder()
-                .width(WIDTH_PIXELS)
-                .height(HEIGHT_PIXELS)
-                .title("completions per second, nemeses shaded")
-                .xAxisTitle("run time (s)")
-                .yAxisTitle("operations / s")
-                .build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        XYChart chart =
+                chart("completions per second, nemeses shaded", "operations / s", XYSeries.XYSeriesRenderStyle.Line);
         int seconds = (int) Math.ceil(seconds(timeline.endNanos())) + 1;
         double top = 1;
         for (OpType outcome : List.of(OpType.OK, OpType.FAIL, OpType.INFO)) {
@@ -138,6 +126,20 @@ public final class Report {
                     .setLineColor(color(outcome));
         }
         shade(chart, timeline, top * 1.1, 0);
+        return chart;
+    }
+
+    /** An empty chart over run time, the size and background every plot of the report has. */
+    private static XYChart chart(String title, String yAxisTitle, XYSeries.XYSeriesRenderStyle style) {
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH_PIXELS)
+                .height(HEIGHT_PIXELS)
+                .title(title)
+                .xAxisTitle("run time (s)")
+                .yAxisTitle(yAxisTitle)
+                .build();
+        chart.getStyler().setDefaultSeriesRenderStyle(style);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         return chart;
     }
 

@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +103,23 @@ class NamespaceNetworkTest {
         assertTrue(listener.waitFor(30, TimeUnit.SECONDS), "the process in the namespace is killed");
         assertFalse(namespaces().contains(a.name()));
         assertFalse(links().contains(bridge));
+    }
+
+    @Test
+    void aTeardownThatLeavesSomethingBehind_saysWhat_andKeepsTheStateForTheReaper() throws Exception {
+        network = NamespaceNetwork.create();
+        Host a = network.newHost("a");
+        Path state = stateFileOf(a);
+        // A link no teardown can delete: the deletion fails and the link is still there after it.
+        Files.writeString(state, "bridge lo\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, network::close);
+
+        assertTrue(e.getMessage().contains("teardown left bridge lo behind"), e.getMessage());
+        assertFalse(namespaces().contains(a.name()), "the rest is still torn down");
+        assertFalse(links().contains(bridgeOf(a)));
+        assertTrue(Files.exists(state), "kept for the next run's reaper");
+        Files.delete(state);
     }
 
     @Test
